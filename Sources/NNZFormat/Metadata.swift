@@ -1,0 +1,140 @@
+/// A typed metadata value.
+public enum MetadataValue: Equatable, Sendable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case stringList([String])
+
+    /// A short type name for messages: `string`, `number`, `bool`, `string list`.
+    public var typeName: String {
+        switch self {
+        case .string: return "string"
+        case .number: return "number"
+        case .bool: return "bool"
+        case .stringList: return "string list"
+        }
+    }
+}
+
+/// Key → typed value metadata, kept sorted by key (byte order of the UTF-8) so that the same
+/// metadata always serializes to the same bytes.
+///
+/// Well-known keys have typed accessors; any other key is free for the producer's use.
+///
+/// ```swift
+/// var meta = Metadata()
+/// meta.name = "digits-mlp"
+/// meta.classLabels = (0...9).map(String.init)
+/// meta["training.epochs"] = .number(50)
+/// ```
+public struct Metadata: Equatable, Sendable {
+    /// The entries, sorted by key, keys unique.
+    public private(set) var entries: [(key: String, value: MetadataValue)]
+
+    public init() { entries = [] }
+
+    /// Builds metadata from entries in any order; a later duplicate key replaces an earlier one.
+    public init(_ pairs: [(String, MetadataValue)]) {
+        entries = []
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The value for `key`; assigning nil removes it.
+    public subscript(key: String) -> MetadataValue? {
+        get {
+            let index = insertionIndex(of: key)
+            return index < entries.count && entries[index].key == key ? entries[index].value : nil
+        }
+        set {
+            let index = insertionIndex(of: key)
+            let present = index < entries.count && entries[index].key == key
+            switch (present, newValue) {
+            case (true, let value?): entries[index].value = value
+            case (true, nil): entries.remove(at: index)
+            case (false, let value?): entries.insert((key, value), at: index)
+            case (false, nil): break
+            }
+        }
+    }
+
+    private func insertionIndex(of key: String) -> Int {
+        let keyBytes = Array(key.utf8)
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Array(entries[mid].key.utf8).lexicographicallyPrecedes(keyBytes) { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private func string(_ key: String) -> String? {
+        if case .string(let s)? = self[key] { return s }
+        return nil
+    }
+
+    private func list(_ key: String) -> [String]? {
+        if case .stringList(let l)? = self[key] { return l }
+        return nil
+    }
+
+    /// Well-known key names.
+    public enum Key {
+        public static let name = "name"
+        public static let description = "description"
+        public static let author = "author"
+        public static let license = "license"
+        public static let producer = "producer"
+        public static let producerVersion = "producer_version"
+        public static let featureNames = "feature_names"
+        public static let classLabels = "class_labels"
+        /// Prefix of the training summary keys (`training.dataset`, `training.epochs`, ...).
+        public static let trainingPrefix = "training."
+    }
+
+    public var name: String? {
+        get { string(Key.name) }
+        set { self[Key.name] = newValue.map(MetadataValue.string) }
+    }
+    public var modelDescription: String? {
+        get { string(Key.description) }
+        set { self[Key.description] = newValue.map(MetadataValue.string) }
+    }
+    public var author: String? {
+        get { string(Key.author) }
+        set { self[Key.author] = newValue.map(MetadataValue.string) }
+    }
+    public var license: String? {
+        get { string(Key.license) }
+        set { self[Key.license] = newValue.map(MetadataValue.string) }
+    }
+    public var producer: String? {
+        get { string(Key.producer) }
+        set { self[Key.producer] = newValue.map(MetadataValue.string) }
+    }
+    public var producerVersion: String? {
+        get { string(Key.producerVersion) }
+        set { self[Key.producerVersion] = newValue.map(MetadataValue.string) }
+    }
+    /// One name per input value; the runtime matches CSV header columns by these names.
+    public var featureNames: [String]? {
+        get { list(Key.featureNames) }
+        set { self[Key.featureNames] = newValue.map(MetadataValue.stringList) }
+    }
+    /// One label per output; classifiers report predictions by these names.
+    public var classLabels: [String]? {
+        get { list(Key.classLabels) }
+        set { self[Key.classLabels] = newValue.map(MetadataValue.stringList) }
+    }
+    /// The `training.*` entries with the prefix removed.
+    public var trainingSummary: [(key: String, value: MetadataValue)] {
+        entries.filter { $0.key.hasPrefix(Key.trainingPrefix) }
+            .map { (String($0.key.dropFirst(Key.trainingPrefix.count)), $0.value) }
+    }
+}

@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns a ``ModelFile`` into `.nnz` bytes, deterministically, and writes files atomically.
+///
+/// The same model always gives the same bytes (no clocks, sorted metadata, fixed zlib
+/// parameters), and `write(_:to:)` never leaves a half-written file behind: it writes a
+/// temporary file beside the target, syncs it, then renames it over the target.
+///
+/// ```swift
+/// try NNZWriter.write(model, to: "digits.nnz")
+/// let bytes = try NNZWriter.encode(model)   // the same bytes, in memory
+/// ```
+public enum NNZWriter {
+    /// The file's bytes. Validates the model first (``ModelFile/validate()``).
+    public static func encode(_ model: ModelFile) throws(FormatError) -> [UInt8] {
+        do { try model.validate() } catch { throw FormatError(.writeFailed, "model is invalid: \(error.message)") }
+        var out = ByteSink()
+        out.append(nnzSignature)
+        out.u16(UInt16(FormatVersion.current.major))
+        out.u16(UInt16(FormatVersion.current.minor))
+        out.u16(1)
+        out.u16(0)
+        out.u64(0) // file_length, patched below
+        out.u32(UInt32(0)) // header CRC, patched below
+
+        appendChunk(ChunkType.architecture, architectureData(model), to: &out)
+        for tensor in model.tensors {
+            appendChunk(ChunkType.tensor, tensorData(tensor), to: &out)
+        }
+        if let n = model.normalization {
+            var data = ByteSink()
+            data.u8(n.kind.rawValue)
+            data.u32(n.first.count)
+            data.floats(n.first)
+            data.floats(n.second)
+            appendChunk(ChunkType.normalization, data.bytes, to: &out)
+        }
+        if !model.metadata.isEmpty {
+            appendChunk(ChunkType.metadata, metadataData(model.metadata), to: &out)
+        }
+        if let t = model.selfTest {
+            var data = ByteSink()
+            data.f32(t.tolerance)
+            data.u32(t.inputs.count)
+            data.u32(t.inputs.first?.count ?? 0)
+            data.u32(t.outputs.first?.count ?? 0)
+            for row in t.inputs { data.floats(row) }
+            for row in t.outputs { data.floats(row) }
+            appendChunk(ChunkType.selfTest, data.bytes, to: &out)
+        }
+        appendChunk(ChunkType.end, [], to: &out)
+
+        guard out.bytes.count <= Limits.maxFileLength else {
+            throw FormatError(.writeFailed, "the model needs \(out.bytes.count) bytes; the format's limit is \(Limits.maxFileLength)")
+        }
+        let length = UInt64(out.bytes.count)
+        for i in 0..<8 { out.bytes[16 + i] = UInt8(truncatingIfNeeded: length >> (8 * UInt64(i))) }
+        let crc = out.bytes.withUnsafeBytes { crc32Of(UnsafeRawBufferPointer(rebasing: $0[0..<24])) }
+        for i in 0..<4 { out.bytes[24 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        return out.bytes
+    }
+
+    /// Encodes `model` and writes it to `path` atomically (temporary file, fsync, rename).
+    public static func write(_ model: ModelFile, to path: String) throws(FormatError) {
+        let bytes = try encode(model)
+        try writeAtomically(bytes, to: path)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same directory, so a crash
+    /// leaves either the old file or the complete new one.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FormatError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw FormatError(.writeFailed, "cannot create \(temporary): \(errnoText())", path: path)
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer in
+                Glibc_write(fd, buffer.baseAddress! + written, bytes.count - written)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = errnoText()
+                close(fd)
+                unlink(temporary)
+                throw FormatError(.writeFailed, "cannot write \(temporary): \(reason)", path: path)
+            }
+            written += n
+        }
+        if fsync(fd) != 0 {
+            let reason = errnoText()
+            close(fd)
+            unlink(temporary)
+            throw FormatError(.writeFailed, "cannot sync \(temporary): \(reason)", path: path)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = errnoText()
+            unlink(temporary)
+            throw FormatError(.writeFailed, "cannot rename \(temporary) to \(path): \(reason)", path: path)
+        }
+        // Make the rename itself durable.
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    static func appendChunk(_ type: String, _ data: [UInt8], to out: inout ByteSink) {
+        out.u32(data.count)
+        let typeBytes = Array(type.utf8)
+        var crc = crc32Of(typeBytes)
+        crc = data.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return crc }
+            return UInt32(truncatingIfNeeded: CZlibCRC.update(crc, base, buffer.count))
+        }
+        out.append(typeBytes)
+        out.append(data)
+        out.u32(crc)
+    }
+
+    static func architectureData(_ model: ModelFile) -> [UInt8] {
+        var d = ByteSink()
+        d.u8(model.outputKind.rawValue)
+        d.u8(UInt8(model.inputShape.count))
+        for dim in model.inputShape { d.u32(dim) }
+        d.u32(model.layers.count)
+        for layer in model.layers {
+            switch layer {
+            case .dense(let l):
+                d.u8(LayerKind.dense); d.u32(l.inputs); d.u32(l.outputs); d.u8(l.hasBias ? 1 : 0)
+            case .conv2d(let c):
+                d.u8(LayerKind.conv2d)
+                for v in [c.inChannels, c.outChannels, c.kernelHeight, c.kernelWidth,
+                          c.strideHeight, c.strideWidth, c.padHeight, c.padWidth] { d.u32(v) }
+                d.u8(c.hasBias ? 1 : 0)
+            case .maxPool(let p):
+                d.u8(LayerKind.maxPool)
+                for v in [p.kernelHeight, p.kernelWidth, p.strideHeight, p.strideWidth, p.padHeight, p.padWidth] { d.u32(v) }
+            case .flatten: d.u8(LayerKind.flatten)
+            case .relu: d.u8(LayerKind.relu)
+            case .sigmoid: d.u8(LayerKind.sigmoid)
+            case .tanh: d.u8(LayerKind.tanh)
+            case .softmax: d.u8(LayerKind.softmax)
+            case .dropout(let l):
+                d.u8(LayerKind.dropout); d.f32(l.ratio); d.u8(l.convention.rawValue)
+            case .batchNorm(let b):
+                d.u8(LayerKind.batchNorm); d.u8(b.axis.rawValue); d.u32(b.channels); d.f32(b.epsilon); d.f32(b.momentum)
+            }
+        }
+        return d.bytes
+    }
+
+    static func tensorData(_ tensor: Tensor) -> [UInt8] {
+        var raw = ByteSink()
+        raw.floats(tensor.values)
+        var codec: UInt8 = 0, filter: UInt8 = 0
+        var stored = raw.bytes
+        if let compressed = zlibCompress(shuffle(raw.bytes, elementSize: 4)), compressed.count < raw.bytes.count {
+            codec = 1
+            filter = 1
+            stored = compressed
+        }
+        var d = ByteSink()
+        d.str(tensor.name)
+        d.u8(TensorDType.float32)
+        d.u8(codec)
+        d.u8(filter)
+        d.u8(UInt8(tensor.shape.count))
+        for dim in tensor.shape { d.u32(dim) }
+        d.u64(UInt64(raw.bytes.count))
+        d.append(stored)
+        return d.bytes
+    }
+
+    static func metadataData(_ metadata: Metadata) -> [UInt8] {
+        var d = ByteSink()
+        d.u32(metadata.entries.count)
+        for (key, value) in metadata.entries {
+            d.str(key)
+            switch value {
+            case .string(let s): d.u8(1); d.str(s)
+            case .number(let v): d.u8(2); d.f64(v)
+            case .bool(let b): d.u8(3); d.u8(b ? 1 : 0)
+            case .stringList(let l): d.u8(4); d.strlist(l)
+            }
+        }
+        return d.bytes
+    }
+}
+
+/// Layer kind codes in ARCH (docs/FORMAT.md §3).
+enum LayerKind {
+    static let dense: UInt8 = 1
+    static let conv2d: UInt8 = 2
+    static let maxPool: UInt8 = 3
+    static let flatten: UInt8 = 4
+    static let relu: UInt8 = 5
+    static let sigmoid: UInt8 = 6
+    static let tanh: UInt8 = 7
+    static let softmax: UInt8 = 8
+    static let dropout: UInt8 = 9
+    static let batchNorm: UInt8 = 10
+}
+
+/// Tensor dtype codes (docs/FORMAT.md §4).
+enum TensorDType {
+    static let float32: UInt8 = 1
+}
+
+func errnoText() -> String {
+    String(cString: strerror(errno))
+}
+
+@inline(__always)
+func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}
+
+@inline(__always)
+func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

@@ -1,0 +1,230 @@
+extension ModelFile {
+    /// The shape after each layer (`result[i]` is layer `i`'s output), checking that every layer
+    /// can take what the previous one produced and that every activation stays within limits.
+    ///
+    /// ```swift
+    /// let shapes = try model.layerOutputShapes()   // e.g. [[128], [128], [10], [10]]
+    /// ```
+    public func layerOutputShapes() throws(FormatError) -> [[Int]] {
+        try Self.layerOutputShapes(inputShape: inputShape, layers: layers, layerOffsets: nil)
+    }
+
+    static func layerOutputShapes(inputShape: [Int], layers: [Layer], layerOffsets: [Int]?) throws(FormatError) -> [[Int]] {
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        shapes.reserveCapacity(layers.count)
+        for (index, layer) in layers.enumerated() {
+            let offset = layerOffsets?[index]
+            let chunk = layerOffsets == nil ? nil : ChunkType.architecture
+            switch layer.outputShape(for: shape) {
+            case .success(let next):
+                let elements = next.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+                guard elements <= Limits.maxActivationElements else {
+                    throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)) outputs \(next), \(elements) values; the limit is \(Limits.maxActivationElements)", offset: offset, chunk: chunk)
+                }
+                shape = next
+            case .failure(let mismatch):
+                throw FormatError(.inconsistent, "layer \(index) (\(layer.kindName)): \(mismatch.description)", offset: offset, chunk: chunk)
+            }
+            shapes.append(shape)
+        }
+        guard shape.count == 1 else {
+            throw FormatError(.inconsistent, "the last layer outputs \(shape); the model output must be flat (add a flatten layer)", offset: layerOffsets?.last, chunk: layerOffsets == nil ? nil : ChunkType.architecture)
+        }
+        return shapes
+    }
+
+    /// Width of the model output (the last layer's flat size).
+    public func outputWidth() throws(FormatError) -> Int {
+        try layerOutputShapes().last?[0] ?? inputElementCount
+    }
+
+    /// The tensors the layers need, in canonical order: (name, shape).
+    public var expectedTensors: [(name: String, shape: [Int])] {
+        var result: [(String, [Int])] = []
+        for (index, layer) in layers.enumerated() {
+            for (param, shape) in zip(layer.parameterNames, layer.parameterShapes) {
+                result.append(("layers.\(index).\(param)", shape))
+            }
+        }
+        return result
+    }
+
+    /// Checks everything docs/FORMAT.md requires of a model, independent of its bytes.
+    /// The writer calls it before encoding; the reader applies the same rules while decoding.
+    public func validate() throws(FormatError) {
+        try Self.validateHeaderFields(inputShape: inputShape, layers: layers)
+        let shapes = try layerOutputShapes()
+        let outputWidth = shapes.last?[0] ?? inputElementCount
+        try validateTensors()
+        if let normalization { try Self.validate(normalization, inputCount: inputElementCount, offset: nil) }
+        try Self.validate(metadata, inputCount: inputElementCount, outputWidth: outputWidth, outputKind: outputKind, offset: nil)
+        if let selfTest { try Self.validate(selfTest, inputWidth: inputElementCount, outputWidth: outputWidth, offset: nil) }
+    }
+
+    static func validateHeaderFields(inputShape: [Int], layers: [Layer]) throws(FormatError) {
+        guard inputShape.count == 1 || inputShape.count == 3 else {
+            throw FormatError(.malformed, "input shape \(inputShape) must have rank 1 ([features]) or 3 ([channels, height, width])")
+        }
+        for d in inputShape where !(1...Limits.maxDimension).contains(d) {
+            throw FormatError(.limitExceeded, "input dimension \(d) is outside 1...\(Limits.maxDimension)")
+        }
+        guard (1...Limits.maxLayers).contains(layers.count) else {
+            throw FormatError(.limitExceeded, "\(layers.count) layers; expected 1...\(Limits.maxLayers)")
+        }
+        for (index, layer) in layers.enumerated() {
+            if let problem = layer.fieldProblem {
+                throw FormatError(.malformed, "layer \(index) (\(layer.kindName)): \(problem)")
+            }
+        }
+    }
+
+    func validateTensors() throws(FormatError) {
+        let expected = expectedTensors
+        var byName: [String: Tensor] = [:]
+        for tensor in tensors {
+            guard byName[tensor.name] == nil else {
+                throw FormatError(.inconsistent, "tensor \(tensor.name) appears twice")
+            }
+            byName[tensor.name] = tensor
+        }
+        for (name, shape) in expected {
+            guard let tensor = byName.removeValue(forKey: name) else {
+                throw FormatError(.inconsistent, "tensor \(name) is missing (expected shape \(shape))")
+            }
+            guard tensor.shape == shape else {
+                throw FormatError(.inconsistent, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
+            }
+            guard tensor.values.count == tensor.elementCount else {
+                throw FormatError(.inconsistent, "tensor \(name) holds \(tensor.values.count) values, its shape \(shape) needs \(tensor.elementCount)")
+            }
+            if name.hasSuffix(".running_var"), let bad = tensor.values.first(where: { !($0 >= 0) }) {
+                throw FormatError(.malformed, "tensor \(name) holds \(bad); a variance must be ≥ 0")
+            }
+        }
+        if let extra = byName.keys.sorted().first {
+            throw FormatError(.inconsistent, "tensor \(extra) belongs to no layer parameter")
+        }
+        let names = tensors.map(\.name)
+        let canonical = expected.map(\.name)
+        guard names == canonical else {
+            throw FormatError(.inconsistent, "tensors must be in canonical order \(canonical), found \(names)")
+        }
+    }
+
+    static func validate(_ n: InputNormalization, inputCount: Int, offset: Int?) throws(FormatError) {
+        let chunk = offset == nil ? nil : ChunkType.normalization
+        guard n.first.count == n.second.count, n.first.count == 1 || n.first.count == inputCount else {
+            throw FormatError(.inconsistent, "normalization has \(n.first.count) and \(n.second.count) values; expected 1 or \(inputCount) (one per input value) of each", offset: offset, chunk: chunk)
+        }
+        for i in 0..<n.first.count {
+            let a = n.first[i], b = n.second[i]
+            guard a.isFinite, b.isFinite else {
+                throw FormatError(.malformed, "normalization value \(i) is not finite (\(a), \(b))", offset: offset, chunk: chunk)
+            }
+            switch n.kind {
+            case .standard:
+                guard b > 0 else { throw FormatError(.malformed, "normalization std \(i) is \(b); it must be > 0", offset: offset, chunk: chunk) }
+            case .minMax:
+                guard b > a, (b - a).isFinite else { throw FormatError(.malformed, "normalization feature \(i) has max \(b) ≤ min \(a)", offset: offset, chunk: chunk) }
+            }
+        }
+    }
+
+    static func validate(_ m: Metadata, inputCount: Int, outputWidth: Int, outputKind: OutputKind, offset: Int?) throws(FormatError) {
+        let chunk = offset == nil ? nil : ChunkType.metadata
+        func fail(_ code: FormatError.Code, _ message: String) -> FormatError {
+            FormatError(code, message, offset: offset, chunk: chunk)
+        }
+        guard m.entries.count <= Limits.maxMetadataEntries else {
+            throw fail(.limitExceeded, "\(m.entries.count) metadata entries; the limit is \(Limits.maxMetadataEntries)")
+        }
+        for (key, value) in m.entries {
+            guard !key.isEmpty else { throw fail(.malformed, "a metadata key is empty") }
+            guard key.utf8.count <= Limits.maxStringBytes, !key.utf8.contains(0) else {
+                throw fail(.malformed, "metadata key is too long or contains NUL")
+            }
+            switch value {
+            case .number(let v) where !v.isFinite:
+                throw fail(.malformed, "metadata \(key) is \(v); numbers must be finite")
+            case .string(let s) where s.utf8.count > Limits.maxStringBytes || s.utf8.contains(0):
+                throw fail(.malformed, "metadata \(key) is longer than \(Limits.maxStringBytes) bytes or contains NUL")
+            case .stringList(let l) where l.count > Limits.maxListItems:
+                throw fail(.limitExceeded, "metadata \(key) has \(l.count) items; the limit is \(Limits.maxListItems)")
+            default: break
+            }
+            let stringKeys = [Metadata.Key.name, Metadata.Key.description, Metadata.Key.author, Metadata.Key.license,
+                              Metadata.Key.producer, Metadata.Key.producerVersion]
+            if stringKeys.contains(key), case .string = value {} else if stringKeys.contains(key) {
+                throw fail(.inconsistent, "metadata \(key) is a \(value.typeName), expected a string")
+            }
+        }
+        if let value = m[Metadata.Key.featureNames] {
+            guard case .stringList(let names) = value else {
+                throw fail(.inconsistent, "metadata feature_names is a \(value.typeName), expected a string list")
+            }
+            guard names.count == inputCount else {
+                throw fail(.inconsistent, "metadata feature_names has \(names.count) names, expected \(inputCount) (one per input value)")
+            }
+            guard Set(names).count == names.count else {
+                throw fail(.inconsistent, "metadata feature_names holds a name twice")
+            }
+        }
+        if let value = m[Metadata.Key.classLabels] {
+            guard case .stringList(let labels) = value else {
+                throw fail(.inconsistent, "metadata class_labels is a \(value.typeName), expected a string list")
+            }
+            guard outputKind != .regression else {
+                throw fail(.inconsistent, "metadata class_labels is set but the output kind is regression")
+            }
+            guard labels.count == outputWidth else {
+                throw fail(.inconsistent, "metadata class_labels has \(labels.count) labels, expected \(outputWidth) (one per output)")
+            }
+        }
+    }
+
+    static func validate(_ t: SelfTest, inputWidth: Int, outputWidth: Int, offset: Int?) throws(FormatError) {
+        let chunk = offset == nil ? nil : ChunkType.selfTest
+        guard t.tolerance.isFinite, t.tolerance >= 0 else {
+            throw FormatError(.malformed, "self-test tolerance \(t.tolerance) must be finite and ≥ 0", offset: offset, chunk: chunk)
+        }
+        guard (1...Limits.maxSelfTestRows).contains(t.inputs.count), t.inputs.count == t.outputs.count else {
+            throw FormatError(.inconsistent, "self-test has \(t.inputs.count) input rows and \(t.outputs.count) output rows; expected 1...\(Limits.maxSelfTestRows) of each", offset: offset, chunk: chunk)
+        }
+        for row in t.inputs where row.count != inputWidth {
+            throw FormatError(.inconsistent, "self-test input width is \(row.count), the model takes \(inputWidth)", offset: offset, chunk: chunk)
+        }
+        for row in t.outputs where row.count != outputWidth {
+            throw FormatError(.inconsistent, "self-test output width is \(row.count), the model produces \(outputWidth)", offset: offset, chunk: chunk)
+        }
+    }
+}
+
+extension Layer {
+    /// Why this layer's own fields are out of range, or nil when they are fine.
+    var fieldProblem: String? {
+        let dims = 1...Limits.maxDimension, strides = 1...Limits.maxStride, pads = 0...Limits.maxPad
+        switch self {
+        case .dense(let d):
+            if !dims.contains(d.inputs) || !dims.contains(d.outputs) { return "sizes \(d.inputs)→\(d.outputs) outside 1...\(Limits.maxDimension)" }
+        case .conv2d(let c):
+            for v in [c.inChannels, c.outChannels, c.kernelHeight, c.kernelWidth] where !dims.contains(v) { return "dimension \(v) outside 1...\(Limits.maxDimension)" }
+            for v in [c.strideHeight, c.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
+            for v in [c.padHeight, c.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
+        case .maxPool(let p):
+            for v in [p.kernelHeight, p.kernelWidth] where !dims.contains(v) { return "kernel \(v) outside 1...\(Limits.maxDimension)" }
+            for v in [p.strideHeight, p.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
+            for v in [p.padHeight, p.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
+            if p.padHeight >= p.kernelHeight || p.padWidth >= p.kernelWidth { return "padding must be smaller than the kernel" }
+        case .dropout(let d):
+            if !(d.ratio.isFinite && d.ratio >= 0 && d.ratio < 1) { return "ratio \(d.ratio) outside [0, 1)" }
+        case .batchNorm(let b):
+            if !dims.contains(b.channels) { return "channels \(b.channels) outside 1...\(Limits.maxDimension)" }
+            if !(b.epsilon.isFinite && b.epsilon > 0) { return "epsilon \(b.epsilon) must be finite and > 0" }
+            if !b.momentum.isFinite { return "momentum \(b.momentum) must be finite" }
+        case .flatten, .relu, .sigmoid, .tanh, .softmax:
+            break
+        }
+        return nil
+    }
+}
