@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "NNZFormat", targets: ["NNZFormat"]),
+        .library(name: "NNZRuntime", targets: ["NNZRuntime"]),
     ],
     targets: [
         .systemLibrary(
@@ -15,6 +16,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .target(name: "NNZFormat", dependencies: ["CZlib"]),
+        // Compute kernels in C: AVX-512 / AVX2+FMA paths chosen at run time, portable fallback.
+        .target(name: "NNZKernels"),
+        .target(name: "NNZRuntime", dependencies: ["NNZFormat", "NNZKernels"]),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
+        .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
     ]
 )

@@ -1,0 +1,155 @@
+import NNZFormat
+import NNZKernels
+
+/// Options that change how a model is compiled for inference.
+public struct RuntimeOptions: Sendable, Equatable {
+    /// Fold each batch-norm that directly follows a dense or conv2d layer into that layer's
+    /// weights and bias at load (one pass fewer over the activations; outputs agree with the
+    /// unfolded computation to about 1e-6). Default true.
+    public var foldBatchNorm: Bool
+    /// Fuse ReLU / sigmoid / tanh into the preceding dense or conv2d layer's output pass. Default true.
+    public var fuseActivations: Bool
+
+    public init(foldBatchNorm: Bool = true, fuseActivations: Bool = true) {
+        self.foldBatchNorm = foldBatchNorm
+        self.fuseActivations = fuseActivations
+    }
+}
+
+/// Turns a validated ``ModelFile`` into a ``Plan``.
+enum Compiler {
+    static func compile(_ file: ModelFile, options: RuntimeOptions) throws(FormatError) -> Plan {
+        let shapes = try file.layerOutputShapes()
+        var steps: [Step] = []
+        let inputWidth = file.inputElementCount
+        var maxWidth = inputWidth
+        var convWorkspace = 0
+        if let n = file.normalization {
+            let divisor: [Float]
+            switch n.kind {
+            case .standard: divisor = n.second
+            case .minMax: divisor = zip(n.first, n.second).map { $1 - $0 }
+            }
+            steps.append(.normalize(offset: n.first, divisor: divisor, width: inputWidth))
+        }
+        func tensor(_ index: Int, _ name: String) -> [Float] {
+            file.tensor(named: "layers.\(index).\(name)")!.values
+        }
+        var shape = file.inputShape
+        var index = 0
+        let layers = file.layers
+        while index < layers.count {
+            let layer = layers[index]
+            let outShape = shapes[index]
+            maxWidth = max(maxWidth, outShape.reduce(1, *))
+            switch layer {
+            case .dense(let d):
+                var weight = tensor(index, "weight")
+                var bias = d.hasBias ? tensor(index, "bias") : nil
+                var consumed = 1
+                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
+                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
+                         outputs: d.outputs, weightIndex: { i, o in i * d.outputs + o }, rowsPerOutput: d.inputs)
+                    consumed += 1
+                }
+                var activation = NNZ_ACT_NONE
+                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
+                    activation = act
+                    consumed += 1
+                }
+                let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(1, nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs))))
+                weight.withUnsafeBufferPointer { nnz_pack_b(Int32(d.inputs), Int32(d.outputs), $0.baseAddress, Int32(d.outputs), packed) }
+                steps.append(.dense(packed: packed, bias: bias, inputs: d.inputs, outputs: d.outputs, activation: activation))
+                index += consumed
+                shape = shapes[index - 1]
+                continue
+            case .conv2d(let c):
+                var weight = tensor(index, "weight")
+                var bias = c.hasBias ? tensor(index, "bias") : nil
+                var consumed = 1
+                let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
+                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
+                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
+                         outputs: c.outChannels, weightIndex: { i, o in o * perOutput + i }, rowsPerOutput: perOutput)
+                    consumed += 1
+                }
+                var activation = NNZ_ACT_NONE
+                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
+                    activation = act
+                    consumed += 1
+                }
+                let g = ConvGeometry(inChannels: c.inChannels, height: shape[1], width: shape[2], outChannels: c.outChannels,
+                                     kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
+                                     strideHeight: c.strideHeight, strideWidth: c.strideWidth,
+                                     padHeight: c.padHeight, padWidth: c.padWidth,
+                                     outHeight: outShape[1], outWidth: outShape[2])
+                convWorkspace = max(convWorkspace, g.workspace)
+                steps.append(.conv(weight: weight, bias: bias, geometry: g, activation: activation))
+                index += consumed
+                shape = shapes[index - 1]
+                continue
+            case .maxPool(let p):
+                steps.append(.maxPool(PoolGeometry(channels: shape[0], height: shape[1], width: shape[2],
+                                                   kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth,
+                                                   strideHeight: p.strideHeight, strideWidth: p.strideWidth,
+                                                   padHeight: p.padHeight, padWidth: p.padWidth,
+                                                   outHeight: outShape[1], outWidth: outShape[2])))
+            case .flatten:
+                break // activations are already stored channel-major
+            case .relu, .sigmoid, .tanh:
+                steps.append(.activation(kernelActivation(layer)!, width: outShape.reduce(1, *)))
+            case .softmax:
+                steps.append(.softmax(width: outShape[0]))
+            case .dropout(let d):
+                if d.convention == .scaleAtInference, d.ratio != 0 {
+                    let width = outShape.reduce(1, *)
+                    steps.append(.scaleShift(scale: [1 - d.ratio], shift: [0], channels: 1, spatial: width))
+                }
+            case .batchNorm(let bn):
+                let (scale, shift) = batchNormScaleShift(bn, layerIndex: index, file: file)
+                let spatial = bn.axis == .channels ? shape[1] * shape[2] : 1
+                steps.append(.scaleShift(scale: scale, shift: shift, channels: bn.channels, spatial: spatial))
+            }
+            shape = outShape
+            index += 1
+        }
+        return Plan(steps: steps, maxWidth: maxWidth, convWorkspace: convWorkspace,
+                    inputWidth: inputWidth, outputWidth: shapes.last![0])
+    }
+
+    static func kernelActivation(_ layer: Layer) -> nnz_activation? {
+        switch layer {
+        case .relu: return NNZ_ACT_RELU
+        case .sigmoid: return NNZ_ACT_SIGMOID
+        case .tanh: return NNZ_ACT_TANH
+        default: return nil
+        }
+    }
+
+    /// Batch-norm at inference as `y = x·scale + shift` per channel.
+    static func batchNormScaleShift(_ bn: BatchNormLayer, layerIndex: Int, file: ModelFile) -> ([Float], [Float]) {
+        let t = { (name: String) in file.tensor(named: "layers.\(layerIndex).\(name)")!.values }
+        let gamma = t("gamma"), beta = t("beta"), mean = t("running_mean"), variance = t("running_var")
+        var scale = [Float](repeating: 0, count: bn.channels), shift = scale
+        for c in 0..<bn.channels {
+            scale[c] = gamma[c] / (variance[c] + bn.epsilon).squareRoot()
+            shift[c] = beta[c] - mean[c] * scale[c]
+        }
+        return (scale, shift)
+    }
+
+    /// Folds batch-norm into the preceding linear layer: `W'[·, o] = W[·, o]·s[o]`,
+    /// `b'[o] = (b[o] − mean[o])·s[o] + beta[o]` with `s = gamma / sqrt(var + eps)`.
+    static func fold(bn: BatchNormLayer, layerIndex: Int, file: ModelFile, weight: inout [Float], bias: inout [Float]?,
+                     outputs: Int, weightIndex: (Int, Int) -> Int, rowsPerOutput: Int) {
+        let t = { (name: String) in file.tensor(named: "layers.\(layerIndex).\(name)")!.values }
+        let gamma = t("gamma"), beta = t("beta"), mean = t("running_mean"), variance = t("running_var")
+        var newBias = bias ?? [Float](repeating: 0, count: outputs)
+        for o in 0..<outputs {
+            let s = gamma[o] / (variance[o] + bn.epsilon).squareRoot()
+            for i in 0..<rowsPerOutput { weight[weightIndex(i, o)] *= s }
+            newBias[o] = (newBias[o] - mean[o]) * s + beta[o]
+        }
+        bias = newBias
+    }
+}
