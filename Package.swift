@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .library(name: "NNZFormat", targets: ["NNZFormat"]),
         .library(name: "NNZRuntime", targets: ["NNZRuntime"]),
+        .executable(name: "nninfer", targets: ["nninfer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -19,6 +23,10 @@ let package = Package(
         // Compute kernels in C: AVX-512 / AVX2+FMA paths chosen at run time, portable fallback.
         .target(name: "NNZKernels"),
         .target(name: "NNZRuntime", dependencies: ["NNZFormat", "NNZKernels"]),
+        .executableTarget(
+            name: "nninfer",
+            dependencies: ["NNZRuntime", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
     ]

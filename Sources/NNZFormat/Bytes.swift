@@ -101,7 +101,7 @@ struct ByteSource {
         let start = position
         let v = Int(try u32(what))
         guard range.contains(v) else {
-            let code: FormatError.Code = v > range.upperBound && range.upperBound >= Limits.maxDimension ? .limitExceeded : .malformed
+            let code: FormatError.Code = v > range.upperBound ? .limitExceeded : .malformed
             throw error(code, "\(what) is \(v), expected \(range.lowerBound)...\(range.upperBound)", at: start)
         }
         return v

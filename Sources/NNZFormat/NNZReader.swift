@@ -94,12 +94,19 @@ private struct Parser {
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// Known chunk types must appear in this order (docs/FORMAT.md §2); unknown ancillary ones anywhere.
+    static let orderRank: [String: Int] = [
+        ChunkType.architecture: 0, ChunkType.tensor: 1, ChunkType.normalization: 2,
+        ChunkType.metadata: 3, ChunkType.selfTest: 4, ChunkType.end: 5,
+    ]
+
     mutating func parse() throws(FormatError) -> ModelFile {
         try parseHeader()
         var position = Limits.headerSize
         var chunkCount = 0
         var sawEnd = false
         var seen: Set<String> = []
+        var lastRank = 0
         while !sawEnd {
             chunkCount += 1
             guard chunkCount <= Limits.maxChunks else {
@@ -136,6 +143,12 @@ private struct Parser {
                 guard seen.insert(type).inserted else {
                     throw FormatError(.malformed, "a second \(type) chunk; at most one is allowed", offset: position, chunk: type)
                 }
+            }
+            if let rank = Self.orderRank[type] {
+                guard rank >= lastRank else {
+                    throw FormatError(.malformed, "\(type) chunk after a later-ordered chunk; the order is ARCH, TNSR…, NORM, META, test, NEND", offset: position, chunk: type)
+                }
+                lastRank = rank
             }
             switch type {
             case ChunkType.architecture: try parseArchitecture(&data)

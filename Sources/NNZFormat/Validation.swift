@@ -156,12 +156,12 @@ extension ModelFile {
             let stringKeys = [Metadata.Key.name, Metadata.Key.description, Metadata.Key.author, Metadata.Key.license,
                               Metadata.Key.producer, Metadata.Key.producerVersion]
             if stringKeys.contains(key), case .string = value {} else if stringKeys.contains(key) {
-                throw fail(.inconsistent, "metadata \(key) is a \(value.typeName), expected a string")
+                throw fail(.malformed, "metadata \(key) is a \(value.typeName), expected a string")
             }
         }
         if let value = m[Metadata.Key.featureNames] {
             guard case .stringList(let names) = value else {
-                throw fail(.inconsistent, "metadata feature_names is a \(value.typeName), expected a string list")
+                throw fail(.malformed, "metadata feature_names is a \(value.typeName), expected a string list")
             }
             guard names.count == inputCount else {
                 throw fail(.inconsistent, "metadata feature_names has \(names.count) names, expected \(inputCount) (one per input value)")
@@ -172,7 +172,7 @@ extension ModelFile {
         }
         if let value = m[Metadata.Key.classLabels] {
             guard case .stringList(let labels) = value else {
-                throw fail(.inconsistent, "metadata class_labels is a \(value.typeName), expected a string list")
+                throw fail(.malformed, "metadata class_labels is a \(value.typeName), expected a string list")
             }
             guard outputKind != .regression else {
                 throw fail(.inconsistent, "metadata class_labels is set but the output kind is regression")

@@ -209,3 +209,45 @@ extension Plan {
         }
     }
 }
+
+/// Reusable working memory for repeated predictions without allocation, for hot loops.
+/// A workspace belongs to one thread at a time; the model itself may be shared.
+///
+/// ```swift
+/// let workspace = model.makeWorkspace(rows: 1)
+/// for row in stream {   // row: UnsafeBufferPointer<Float>
+///     try model.predict(row, rows: 1, into: out, workspace: workspace)
+/// }
+/// ```
+public final class Workspace {
+    let scratch: Scratch
+    /// The largest batch this workspace can run.
+    public let rows: Int
+    init(plan: Plan, rows: Int) {
+        self.rows = rows
+        scratch = Scratch(plan: plan, rows: rows)
+    }
+}
+
+extension Model {
+    /// Working memory for batches of up to `rows` rows.
+    public func makeWorkspace(rows: Int) -> Workspace {
+        Workspace(plan: plan, rows: max(1, rows))
+    }
+
+    /// Predicts up to `workspace.rows` rows on the calling thread without allocating.
+    public func predict(_ input: UnsafeBufferPointer<Float>, rows: Int, into output: UnsafeMutableBufferPointer<Float>,
+                        workspace: Workspace) throws(InputError) {
+        guard rows <= workspace.rows else {
+            throw InputError("the workspace holds \(workspace.rows) rows, asked for \(rows)", expected: workspace.rows, got: rows)
+        }
+        guard input.count == rows * inputWidth else {
+            throw InputError.buffer(what: "input", expected: rows * inputWidth, got: input.count, rows: rows, width: inputWidth)
+        }
+        guard output.count == rows * outputWidth else {
+            throw InputError.buffer(what: "output", expected: rows * outputWidth, got: output.count, rows: rows, width: outputWidth)
+        }
+        guard rows > 0 else { return }
+        plan.run(input: input.baseAddress!, rows: rows, output: output.baseAddress!, scratch: workspace.scratch)
+    }
+}

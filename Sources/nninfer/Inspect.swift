@@ -1,0 +1,219 @@
+import ArgumentParser
+import NNZFormat
+import NNZRuntime
+
+/// `nninfer inspect model.nnz [--json]`: what a model file holds.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a model: layers with output shapes and parameter counts, sections, metadata, self-test.",
+        discussion: """
+        Example:
+          nninfer inspect Fixtures/models/digits_mlp.nnz
+          nninfer inspect model.nnz --json | jq .layers
+        """
+    )
+
+    @Argument(help: "The .nnz model file.")
+    var model: String
+
+    @Flag(help: "Print one JSON object instead of the text summary.")
+    var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let bytes: [UInt8]
+            let file: ModelFile
+            let chunks: [ChunkInfo]
+            do throws(FormatError) {
+                bytes = try NNZReader.readFile(model)
+                chunks = try NNZReader.chunks(bytes)
+                file = try NNZReader.decode(bytes)
+            } catch {
+                throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error)
+            }
+            let summary = try ModelSummary(file: file, chunks: chunks, fileBytes: bytes.count)
+            print(json ? summary.json() : summary.text(), terminator: json ? "\n" : "")
+        }
+    }
+}
+
+/// Everything `inspect` reports, computed once for both output forms.
+struct ModelSummary {
+    struct Row { let index: Int; let kind: String; let detail: String; let shape: [Int]; let parameters: Int }
+    let file: ModelFile
+    let chunks: [ChunkInfo]
+    let fileBytes: Int
+    let rows: [Row]
+    let selfTest: SelfTestReport?
+
+    init(file: ModelFile, chunks: [ChunkInfo], fileBytes: Int) throws {
+        self.file = file
+        self.chunks = chunks
+        self.fileBytes = fileBytes
+        let shapes = try file.layerOutputShapes()
+        rows = file.layers.enumerated().map { index, layer in
+            let parameters = layer.parameterShapes.reduce(0) { $0 + $1.reduce(1, *) }
+            return Row(index: index, kind: layer.kindName, detail: layerDetail(layer), shape: shapes[index], parameters: parameters)
+        }
+        selfTest = (try? Model(file: file))?.runSelfTest()
+    }
+
+    var totalParameters: Int { rows.reduce(0) { $0 + $1.parameters } }
+
+    func text() -> String {
+        var out = ""
+        let name = file.metadata.name.map { " \($0)" } ?? ""
+        out += "Model\(name): format \(file.formatVersion), \(grouped(fileBytes)) bytes\n"
+        out += "Input: \(file.inputShape)"
+        if let n = file.normalization {
+            out += ", normalization \(n.kind == .standard ? "standard (x - mean) / std" : "min-max (x - min) / (max - min)")"
+            out += n.first.count == 1 ? " (one pair for all values)" : " (per value)"
+        }
+        out += "\n"
+        let outputWidth = rows.last?.shape.first ?? 0
+        out += "Output: \(outputWidth) \(kindText(file.outputKind))"
+        if let labels = file.metadata.classLabels { out += ", labels: " + labels.joined(separator: ", ") }
+        out += "\n\n"
+        let table = [["#", "Layer", "Output shape", "Params"]] + rows.map {
+            ["\($0.index)", $0.kind + ($0.detail.isEmpty ? "" : " " + $0.detail), shapeText($0.shape), grouped($0.parameters)]
+        }
+        out += formatTable(table, rightAligned: [0, 3])
+        out += "Total params: \(grouped(totalParameters))\n\n"
+        out += "Sections:\n"
+        let sectionRows = [["Chunk", "Offset", "Stored", "Raw", "Encoding"]] + chunks.map {
+            [$0.type + ($0.tensorName.map { " " + $0 } ?? ""), grouped($0.offset), grouped($0.storedLength), grouped($0.rawLength), $0.encoding ?? (($0.isCritical ? "critical" : "ancillary"))]
+        }
+        out += formatTable(sectionRows, rightAligned: [1, 2, 3])
+        if !file.metadata.isEmpty {
+            out += "\nMetadata:\n"
+            for (key, value) in file.metadata.entries { out += "  \(key) = \(valueText(value))\n" }
+        }
+        out += "\nSelf-test: "
+        if let test = file.selfTest, let report = selfTest {
+            out += "\(test.inputs.count) rows, tolerance \(test.tolerance): \(report.passed ? "passed" : "FAILED") (max difference \(report.maxDifference))\n"
+        } else {
+            out += "none\n"
+        }
+        return out
+    }
+
+    func json() -> String {
+        let j = JSONWriter()
+        j.object {
+            j.key("format_version"); j.string(file.formatVersion.description)
+            j.key("file_bytes"); j.number(fileBytes)
+            j.key("input_shape"); j.array(file.inputShape.map { .int($0) })
+            j.key("output_kind"); j.string(kindText(file.outputKind))
+            j.key("output_width"); j.number(rows.last?.shape.first ?? 0)
+            if let n = file.normalization {
+                j.key("normalization")
+                j.object {
+                    j.key("kind"); j.string(n.kind == .standard ? "standard" : "minmax")
+                    j.key(n.kind == .standard ? "mean" : "min"); j.array(n.first.map { .float($0) })
+                    j.key(n.kind == .standard ? "std" : "max"); j.array(n.second.map { .float($0) })
+                }
+            }
+            j.key("layers")
+            j.arrayOfObjects(rows) { row in
+                j.key("index"); j.number(row.index)
+                j.key("kind"); j.string(row.kind)
+                j.key("detail"); j.string(row.detail)
+                j.key("output_shape"); j.array(row.shape.map { .int($0) })
+                j.key("parameters"); j.number(row.parameters)
+            }
+            j.key("total_parameters"); j.number(totalParameters)
+            j.key("sections")
+            j.arrayOfObjects(chunks) { c in
+                j.key("type"); j.string(c.type)
+                if let name = c.tensorName { j.key("tensor"); j.string(name) }
+                j.key("offset"); j.number(c.offset)
+                j.key("stored_bytes"); j.number(c.storedLength)
+                j.key("raw_bytes"); j.number(c.rawLength)
+                if let e = c.encoding { j.key("encoding"); j.string(e) }
+                j.key("critical"); j.bool(c.isCritical)
+            }
+            j.key("metadata")
+            j.object {
+                for (key, value) in file.metadata.entries {
+                    j.key(key)
+                    switch value {
+                    case .string(let s): j.string(s)
+                    case .number(let d): j.double(d)
+                    case .bool(let b): j.bool(b)
+                    case .stringList(let l): j.array(l.map { .string($0) })
+                    }
+                }
+            }
+            j.key("self_test")
+            if let test = file.selfTest, let report = selfTest {
+                j.object {
+                    j.key("rows"); j.number(test.inputs.count)
+                    j.key("tolerance"); j.float(test.tolerance)
+                    j.key("max_difference"); j.float(report.maxDifference)
+                    j.key("passed"); j.bool(report.passed)
+                }
+            } else {
+                j.null()
+            }
+        }
+        return j.text
+    }
+}
+
+func layerDetail(_ layer: Layer) -> String {
+    switch layer {
+    case .dense(let d): return "\(d.inputs)→\(d.outputs)" + (d.hasBias ? "" : " no bias")
+    case .conv2d(let c):
+        return "\(c.inChannels)→\(c.outChannels) \(c.kernelHeight)x\(c.kernelWidth) stride \(c.strideHeight),\(c.strideWidth) pad \(c.padHeight),\(c.padWidth)" + (c.hasBias ? "" : " no bias")
+    case .maxPool(let p): return "\(p.kernelHeight)x\(p.kernelWidth) stride \(p.strideHeight),\(p.strideWidth) pad \(p.padHeight),\(p.padWidth)"
+    case .dropout(let d): return "\(d.ratio) \(d.convention == .inverted ? "inverted" : "scale-at-inference")"
+    case .batchNorm(let b): return "\(b.axis == .features ? "features" : "channels") \(b.channels) eps \(b.epsilon)"
+    default: return ""
+    }
+}
+
+func kindText(_ kind: OutputKind) -> String {
+    switch kind {
+    case .scores: return "scores"
+    case .probabilities: return "probabilities"
+    case .regression: return "regression values"
+    }
+}
+
+func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+
+func valueText(_ value: MetadataValue) -> String {
+    switch value {
+    case .string(let s): return "\"\(s)\""
+    case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
+    case .bool(let b): return b ? "true" : "false"
+    case .stringList(let l): return l.count > 12 ? "[\(l.prefix(6).joined(separator: ", ")), … (\(l.count) items)]" : "[\(l.joined(separator: ", "))]"
+    }
+}
+
+func grouped(_ n: Int) -> String {
+    let digits = Array(String(n))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+        out.append(d)
+    }
+    return out
+}
+
+func formatTable(_ rows: [[String]], rightAligned: Set<Int>) -> String {
+    var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    var out = ""
+    for row in rows {
+        var line = ""
+        for (i, cell) in row.enumerated() {
+            let pad = String(repeating: " ", count: widths[i] - cell.count)
+            line += i == 0 ? "  " : "  "
+            line += rightAligned.contains(i) ? pad + cell : cell + pad
+        }
+        while line.hasSuffix(" ") { line.removeLast() }
+        out += line + "\n"
+    }
+    return out
+}

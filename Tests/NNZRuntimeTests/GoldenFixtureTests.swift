@@ -1,0 +1,45 @@
+import Foundation
+import NNZFormat
+import XCTest
+@testable import NNZRuntime
+
+/// Reads a small numeric CSV with a header line (test-side helper; the product's reader is tested separately).
+func readNumericCSV(_ path: String) throws -> (header: [String], rows: [[Float]]) {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+    let header = lines.removeFirst().split(separator: ",").map(String.init)
+    let rows = lines.map { $0.split(separator: ",").map { Float(String($0))! } }
+    return (header, rows)
+}
+
+final class GoldenFixtureTests: XCTestCase {
+    /// Every shipped model reproduces the Python reference's outputs within 1e-5.
+    func testEveryFixtureModelMatchesThePythonReference() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: RuntimeRepo.models)
+            .filter { $0.hasSuffix(".nnz") }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 6, "the fixtures must cover every layer kind")
+        var checked = 0
+        var kinds = Set<String>()
+        for name in names {
+            let stem = String(name.dropLast(4))
+            let inputPath = RuntimeRepo.models + "/\(stem).input.csv"
+            let expectedPath = RuntimeRepo.models + "/\(stem).expected.csv"
+            guard FileManager.default.fileExists(atPath: expectedPath) else { continue }
+            let model = try Model(path: RuntimeRepo.models + "/" + name)
+            kinds.formUnion(model.file.layers.map(\.kindName))
+            let input = try readNumericCSV(inputPath), expected = try readNumericCSV(expectedPath)
+            XCTAssertEqual(input.rows.count, expected.rows.count, name)
+            let outputs = try model.predict(rows: input.rows)
+            var worst: Float = 0
+            for (row, want) in zip(outputs, expected.rows) {
+                XCTAssertEqual(row.count, want.count, name)
+                for (a, b) in zip(row, want) { worst = max(worst, abs(a - b)) }
+            }
+            XCTAssertLessThanOrEqual(worst, 1e-5, "\(name): max abs diff \(worst)")
+            if let report = model.runSelfTest() { XCTAssertTrue(report.passed, "\(name) self-test: \(report)") }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 6)
+        XCTAssertEqual(kinds, ["dense", "conv2d", "maxpool", "flatten", "relu", "sigmoid", "tanh", "softmax", "dropout", "batchnorm"])
+    }
+}
