@@ -1,0 +1,639 @@
+#!/usr/bin/env python3
+"""Write the test fixtures: good models in Fixtures/models, hostile files in Fixtures/hostile.
+
+    python3 Tools/make_fixtures.py [--out Fixtures]
+
+Deterministic: every model draws its weights from numpy.random.default_rng(<fixed seed>), the
+writer is the deterministic writer of nnz.py, and nothing records a time. Running it twice gives
+the same bytes.
+
+Fixtures/models/NAME.nnz           good model (self-test in each but tiny.nnz)
+Fixtures/models/NAME.input.csv     raw inputs, header = feature names or x0..
+Fixtures/models/NAME.expected.csv  reference outputs (nnz.forward, float64), header = labels or y0..
+Fixtures/hostile/*.nnz             files a reader must refuse; expected.tsv gives the error code
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import math
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nnz  # noqa: E402
+
+F32 = np.float32
+
+
+# ----------------------------------------------------------------------------------------------
+# Layer and tensor helpers
+# ----------------------------------------------------------------------------------------------
+
+def dense(inputs, outputs, has_bias=True):
+    return {"kind": "dense", "inputs": inputs, "outputs": outputs, "has_bias": has_bias}
+
+
+def conv2d(cin, cout, kernel, stride, pad, has_bias=True):
+    return {"kind": "conv2d", "in_channels": cin, "out_channels": cout,
+            "kernel_h": kernel[0], "kernel_w": kernel[1], "stride_h": stride[0],
+            "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1], "has_bias": has_bias}
+
+
+def maxpool(kernel, stride, pad):
+    return {"kind": "maxpool", "kernel_h": kernel[0], "kernel_w": kernel[1],
+            "stride_h": stride[0], "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1]}
+
+
+def dropout(ratio, convention):
+    return {"kind": "dropout", "ratio": ratio, "convention": convention}
+
+
+def batchnorm(axis, channels, epsilon=1e-5, momentum=0.9):
+    return {"kind": "batchnorm", "axis": axis, "channels": channels, "epsilon": epsilon,
+            "momentum": momentum}
+
+
+def plain(kind):
+    return {"kind": kind}
+
+
+def init_tensors(layers, rng) -> dict:
+    """He-normal weights, small biases, plausible batch-norm statistics, drawn in layer order."""
+    tensors = {}
+    for name, (shape, index) in nnz.expected_tensors(layers).items():
+        param = name.rsplit(".", 1)[1]
+        if param == "weight":
+            fan_in = math.prod(shape[1:]) if len(shape) == 4 else shape[0]
+            values = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
+        elif param == "bias":
+            values = rng.normal(0.0, 0.1, shape)
+        elif param == "gamma":
+            values = rng.uniform(0.8, 1.2, shape)
+        elif param == "beta":
+            values = rng.normal(0.0, 0.1, shape)
+        elif param == "running_mean":
+            values = rng.normal(0.0, 0.3, shape)
+        else:  # running_var
+            values = rng.uniform(0.5, 2.0, shape)
+        tensors[name] = values.astype(F32)
+    return tensors
+
+
+def finish(model: nnz.Model, inputs: np.ndarray, rows_in_test: int = 4) -> tuple:
+    """Attach a self-test (first rows, tolerance 1e-5) and return (model, inputs)."""
+    inputs = inputs.astype(F32).reshape(len(inputs), -1)
+    model.self_test = nnz.make_self_test(model, inputs[:rows_in_test], 1e-5)
+    return model, inputs
+
+
+# ----------------------------------------------------------------------------------------------
+# Good models
+# ----------------------------------------------------------------------------------------------
+
+def model_tiny():
+    model = nnz.tiny_model()
+    rng = np.random.default_rng(100)
+    inputs = np.concatenate([np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=F32),
+                             rng.uniform(-3, 3, (12, 2)).astype(F32)])
+    return model, inputs          # §12: no other chunks, so no self-test
+
+
+def model_mlp_all_meta():
+    """dense, relu, inverted dropout, batchnorm over features, sigmoid, tanh, softmax;
+    standard normalization per feature; every well-known metadata key and free keys of all 4
+    types (including keys whose bytewise order differs from a case-insensitive one)."""
+    rng = np.random.default_rng(101)
+    layers = [dense(6, 8), plain("relu"), dropout(0.3, "inverted"), batchnorm("features", 8),
+              dense(8, 8), plain("sigmoid"), dense(8, 6), plain("tanh"), dense(6, 3),
+              plain("softmax")]
+    mean = np.array([15.0, 1013.0, 60.0, 4.0, 350.0, 12.0], dtype=F32)
+    std = np.array([8.0, 12.0, 20.0, 3.0, 250.0, 7.0], dtype=F32)
+    tensors = init_tensors(layers, rng)
+    # An affine-free batch norm (gamma 1, beta 0): such constant tensors compress (codec 1).
+    tensors["layers.3.gamma"] = np.ones(8, F32)
+    tensors["layers.3.beta"] = np.zeros(8, F32)
+    model = nnz.Model(
+        input_shape=(6,), output_kind="probabilities", layers=layers, tensors=tensors,
+        normalization={"kind": "standard", "a": mean, "b": std},
+        metadata={
+            "name": "weather-mlp",
+            "description": "Fixture: tomorrow's sky from six readings (synthetic weights).",
+            "author": "nnz fixtures (Zoë Ångström)",
+            "license": "CC0-1.0",
+            "producer": "nnz.py",
+            "producer_version": "1.0",
+            "feature_names": ["temperature", "pressure", "humidity", "wind_speed", "altitude",
+                              "hour"],
+            "class_labels": ["clear", "cloudy", "rain"],
+            "training.dataset": "synthetic-weather",
+            "training.epochs": 12.0,
+            "training.optimizer": "sgd(lr=0.05, momentum=0.9)",
+            "training.final_loss": 0.4213,
+            "training.final_accuracy": 0.875,
+            "training.validation_accuracy": 0.8125,
+            "training.seed": 101.0,
+            "training.early_stopping": True,
+            "training.augmentations": ["jitter", "dropout"],
+            "Zeta": "uppercase sorts before lowercase bytewise",
+            "x.café": "non-ASCII key",
+            "x.calibrated": False,
+            "x.threshold": -0.25,
+            "x.tags": ["fixture", "weather", "ünïcödé", ""],
+        })
+    inputs = mean + std * rng.standard_normal((16, 6))
+    return finish(model, inputs)
+
+
+def model_mlp_scale_dropout():
+    """flatten on a flat input (identity), scale-at-inference dropout, min-max normalization with
+    one pair for every input, regression output."""
+    rng = np.random.default_rng(102)
+    layers = [plain("flatten"), dense(4, 10), plain("relu"), dropout(0.5, "scale"), dense(10, 5),
+              plain("tanh"), dense(5, 2)]
+    model = nnz.Model(input_shape=(4,), output_kind="regression", layers=layers,
+                      tensors=init_tensors(layers, rng),
+                      normalization={"kind": "minmax", "a": np.array([-10], F32),
+                                     "b": np.array([10], F32)},
+                      metadata={"name": "scale-dropout-regressor", "producer": "nnz.py"})
+    inputs = rng.uniform(-10, 10, (16, 4))
+    return finish(model, inputs)
+
+
+def model_cnn():
+    """conv2d with unequal kernel/stride/pad per axis, batchnorm over channels, relu, maxpool with
+    stride and padding, flatten, dense, softmax; standard normalization with one pair."""
+    rng = np.random.default_rng(103)
+    layers = [conv2d(2, 4, (3, 2), (2, 1), (1, 0)),    # [2,7,6] -> [4,4,5]
+              batchnorm("channels", 4), plain("relu"),
+              maxpool((3, 2), (2, 2), (1, 1)),         # -> [4,2,3]
+              plain("flatten"), dense(24, 5), plain("softmax")]
+    model = nnz.Model(input_shape=(2, 7, 6), output_kind="probabilities", layers=layers,
+                      tensors=init_tensors(layers, rng),
+                      normalization={"kind": "standard", "a": np.array([0.5], F32),
+                                     "b": np.array([0.25], F32)},
+                      metadata={"name": "shapes-cnn",
+                                "class_labels": ["circle", "square", "triangle", "star", "cross"]})
+    inputs = rng.uniform(0, 1, (16, 2, 7, 6))
+    return finish(model, inputs)
+
+
+def model_cnn_scores():
+    """Logits output; conv without bias; tanh and sigmoid on images; dense without bias."""
+    rng = np.random.default_rng(104)
+    layers = [conv2d(1, 3, (3, 3), (1, 1), (0, 0), has_bias=False),   # [1,8,8] -> [3,6,6]
+              plain("tanh"),
+              maxpool((2, 2), (2, 2), (0, 0)),                        # -> [3,3,3]
+              conv2d(3, 2, (2, 2), (1, 1), (1, 1)),                   # -> [2,4,4]
+              plain("sigmoid"), plain("flatten"),
+              dense(32, 4, has_bias=False)]
+    model = nnz.Model(input_shape=(1, 8, 8), output_kind="scores", layers=layers,
+                      tensors=init_tensors(layers, rng),
+                      metadata={"name": "arrows-logits",
+                                "class_labels": ["up", "down", "left", "right"]})
+    inputs = rng.integers(0, 17, (16, 1, 8, 8)) / 16.0
+    return finish(model, inputs)
+
+
+def model_xor_nobias():
+    """The 3-4-1 sigmoid network of the XOR tutorial: no biases, the third input is a constant 1.
+    Hand-set weights (OR and AND detectors and a constant unit) plus small noise."""
+    rng = np.random.default_rng(105)
+    layers = [dense(3, 4, has_bias=False), plain("sigmoid"), dense(4, 1, has_bias=False),
+              plain("sigmoid")]
+    hidden = np.array([[6, 6, 0, 0.5], [6, 6, 0, -0.5], [-3, -9, 6, 0.2]], dtype=np.float64)
+    output = np.array([[10], [-12], [-5], [0.3]], dtype=np.float64)
+    tensors = {"layers.0.weight": (hidden + rng.normal(0, 0.05, hidden.shape)).astype(F32),
+               "layers.2.weight": (output + rng.normal(0, 0.05, output.shape)).astype(F32)}
+    model = nnz.Model(input_shape=(3,), output_kind="regression", layers=layers, tensors=tensors,
+                      metadata={"name": "xor", "feature_names": ["a", "b", "bias"],
+                                "training.dataset": "xor.csv"})
+    ab = np.concatenate([np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), rng.uniform(0, 1, (12, 2))])
+    inputs = np.concatenate([ab, np.ones((16, 1))], axis=1)
+    return finish(model, inputs)
+
+
+def model_regression():
+    """3-30-10-3-1: sigmoid, sigmoid, relu, linear output; min-max normalization per feature."""
+    rng = np.random.default_rng(106)
+    layers = [dense(3, 30), plain("sigmoid"), dense(30, 10), plain("sigmoid"), dense(10, 3),
+              plain("relu"), dense(3, 1)]
+    tensors = init_tensors(layers, rng)
+    tensors["layers.4.bias"] = np.array([0.3, 0.5, 0.2], F32)   # keep the relu units alive
+    model = nnz.Model(input_shape=(3,), output_kind="regression", layers=layers, tensors=tensors,
+                      normalization={"kind": "minmax", "a": np.array([-2, -2, -2], F32),
+                                     "b": np.array([2, 2, 2], F32)},
+                      metadata={"name": "regression3", "feature_names": ["x1", "x2", "x3"],
+                                "training.dataset": "regression3.csv"})
+    inputs = rng.uniform(-2, 2, (16, 3))
+    return finish(model, inputs)
+
+
+GOOD_MODELS = {
+    "tiny": model_tiny,
+    "mlp_all_meta": model_mlp_all_meta,
+    "mlp_scale_dropout": model_mlp_scale_dropout,
+    "cnn": model_cnn,
+    "cnn_scores": model_cnn_scores,
+    "xor_nobias": model_xor_nobias,
+    "regression": model_regression,
+}
+
+
+def with_ancillary(source_bytes: bytes) -> bytes:
+    """The source file with two unknown ancillary chunks: one between the tensors, one before
+    NEND. A 1.0 reader must skip both and load the same model."""
+    chunks = split_chunks(source_bytes)
+    first_tensor = next(i for i, (t, _) in enumerate(chunks) if t == "TNSR")
+    chunks.insert(first_tensor + 1, ("prVt", b"private producer data \x00\x01\x02\xff"))
+    chunks.insert(len(chunks) - 1, ("zzzz", b""))
+    return nnz.assemble(chunks)
+
+
+def split_chunks(data: bytes) -> list:
+    """(type, data) of every chunk of a well-formed file."""
+    chunks, pos = [], nnz.HEADER_SIZE
+    while pos < len(data):
+        length = struct.unpack("<I", data[pos:pos + 4])[0]
+        chunks.append((data[pos + 4:pos + 8].decode("ascii"), data[pos + 8:pos + 8 + length]))
+        pos += 12 + length
+    return chunks
+
+
+# ----------------------------------------------------------------------------------------------
+# Hostile files
+# ----------------------------------------------------------------------------------------------
+
+def tensor_chunk(name, values):
+    return ("TNSR", nnz.encode_tensor(name, values))
+
+
+def hostile_files(good: dict) -> list:
+    """(file name, expected code, what is wrong, bytes). CRCs are valid unless they are the
+    defect, so each file reaches the check it is about."""
+    xor = good["xor_nobias"]
+    xor_chunks = split_chunks(xor)
+    tiny = good["tiny"]
+    files = []
+
+    def add(name, code, why, data):
+        files.append((name + ".nnz", code, why, data))
+
+    def with_chunks(chunks, **kw):
+        return nnz.assemble(chunks, **kw)
+
+    def patched(chunks, ctype, data, occurrence=0):
+        out, seen = [], 0
+        for t, d in chunks:
+            if t == ctype:
+                if seen == occurrence:
+                    d = data
+                seen += 1
+            out.append((t, d))
+        return out
+
+    def arch_bytes(model):
+        return nnz.encode_arch(model)
+
+    def model_from(input_shape, layers, output_kind="regression"):
+        return nnz.Model(input_shape=input_shape, output_kind=output_kind, layers=layers)
+
+    tensor_at = [i for i, (t, _) in enumerate(xor_chunks) if t == "TNSR"]
+
+    # -- length, signature, header --------------------------------------------------------------
+    add("empty", "truncated", "0 bytes", b"")
+    add("truncated_20", "truncated", "first 20 bytes of tiny.nnz (shorter than the 40-byte minimum)",
+        tiny[:20])
+    add("truncated_in_arch", "truncated", "xor_nobias.nnz cut inside ARCH (file_length says more)",
+        xor[:50])
+    cut = 28 + sum(12 + len(d) for _, d in xor_chunks[:2]) + 30
+    add("truncated_in_tensor", "truncated", "xor_nobias.nnz cut inside its second TNSR", xor[:cut])
+    add("truncated_before_nend", "truncated", "xor_nobias.nnz without its last 12 bytes (NEND)",
+        xor[:-12])
+    add("truncated_last_byte", "truncated", "xor_nobias.nnz without its last byte", xor[:-1])
+    short = xor[:cut]
+    short = nnz.encode_header(len(short)) + short[28:]
+    add("truncated_header_fixed", "truncated", "cut inside a TNSR, file_length and header CRC "
+        "updated to match: the chunk's data runs past the end of the file", short)
+    add("missing_nend", "truncated", "no NEND chunk (file_length and CRC consistent): the file "
+        "ends before NEND", with_chunks(xor_chunks[:-1]))
+    add("short_text", "truncated", "a 10-byte text file: the length check (at least 40 bytes) "
+        "comes before the signature check", b"hello nnz\n")
+    add("bad_signature", "badSignature", "a PNG signature instead of the nnz one",
+        b"\x89PNG\r\n\x1a\n" + xor[8:])
+    add("not_a_model", "badSignature", "a CSV text file", b"x1,x2,x3,y\n" + b"0.5,1.25,-2,3.5\n" * 4)
+    add("crlf_damaged", "badSignature", "xor_nobias.nnz after a text-mode write: every LF became "
+        "CRLF (message says text-mode transfer)", xor.replace(b"\n", b"\r\n"))
+    add("lf_damaged", "badSignature", "xor_nobias.nnz after a text-mode read: every CRLF became "
+        "LF (message says text-mode transfer)", xor.replace(b"\r\n", b"\n"))
+    bad = bytearray(xor)
+    bad[10] = 1
+    add("bad_header_crc", "checksumMismatch", "version_minor changed to 1 without updating "
+        "header_crc", bytes(bad))
+    bad = bytearray(xor)
+    bad[-20] ^= 0x01
+    add("bad_chunk_crc", "checksumMismatch", "one bit of the test chunk's data flipped, CRC left "
+        "as is", bytes(bad))
+    qntz = ("QNTZ", b"\x01\x00\x00\x00quantization table")
+    add("unknown_critical_QNTZ", "unknownCriticalChunk", "a QNTZ chunk (critical, unknown) after "
+        "ARCH in a file that says min_reader 1.0", with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:]))
+    add("needs_reader_1_1", "unsupportedVersion", "version 1.1, min_reader 1.1 (a 1.1 feature, a "
+        "QNTZ chunk, inside)", with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:],
+                                           version=(1, 1), min_reader=(1, 1)))
+    add("needs_reader_2_0", "unsupportedVersion", "version 2.0, min_reader 2.0",
+        with_chunks(xor_chunks, version=(2, 0), min_reader=(2, 0)))
+    add("major_2_min_reader_1", "unsupportedVersion", "version 2.0 with min_reader 1.0: readers "
+        "refuse a newer major version whatever min_reader says",
+        with_chunks(xor_chunks, version=(2, 0), min_reader=(1, 0)))
+    add("min_reader_0_9", "malformed", "version 1.0 with min_reader 0.9 (min_reader must be at "
+        "least 1.0)", with_chunks(xor_chunks, version=(1, 0), min_reader=(0, 9)))
+    add("version_below_min_reader", "malformed", "version 0.5 with min_reader 1.0 (version must "
+        "be at least min_reader)", with_chunks(xor_chunks, version=(0, 5), min_reader=(1, 0)))
+    add("trailing_after_nend", "malformed", "4 bytes after NEND, file_length and header CRC "
+        "updated to include them", nnz.encode_header(len(xor) + 4) + xor[28:] + b"\0\0\0\0")
+    add("trailing_beyond_file_length", "malformed", "4 bytes after NEND that file_length does not "
+        "count", xor + b"\0\0\0\0")
+
+    # -- chunk frames ---------------------------------------------------------------------------
+    bad = bytearray(xor)
+    bad[28:32] = b"\xff\xff\xff\xff"
+    add("chunk_length_ffffffff", "limitExceeded", "ARCH length 0xFFFFFFFF (over the 2^30 limit; "
+        "CRC irrelevant, the length is checked first)", bytes(bad))
+    bad = bytearray(xor)
+    pos = 28 + 12 + len(xor_chunks[0][1])
+    bad[pos:pos + 4] = struct.pack("<I", 100000)
+    add("chunk_length_past_end", "truncated", "a TNSR length of 100000 in a file of "
+        f"{len(xor)} bytes", bytes(bad))
+    add("bad_chunk_type", "malformed", "a chunk type 'TN5R' (not 4 letters), CRC valid",
+        with_chunks(xor_chunks[:1] + [("TN5R", xor_chunks[1][1])] + xor_chunks[2:]))
+    add("arch_not_first", "malformed", "TNSR before ARCH",
+        with_chunks([xor_chunks[1], xor_chunks[0]] + xor_chunks[2:]))
+    add("ancillary_before_arch", "malformed", "an unknown ancillary chunk before ARCH (ARCH must be "
+        "first)", with_chunks([("prVt", b"x")] + xor_chunks))
+    add("duplicate_arch", "malformed", "ARCH twice",
+        with_chunks(xor_chunks[:1] + xor_chunks[:1] + xor_chunks[1:]))
+    add("nend_with_data", "malformed", "NEND with 4 data bytes",
+        with_chunks(xor_chunks[:-1] + [("NEND", b"\0\0\0\0")]))
+
+    # -- ARCH -----------------------------------------------------------------------------------
+    arch = model_from((2 ** 24 + 1,), [dense(2 ** 24 + 1, 2)])
+    add("absurd_dimension", "limitExceeded", "input dimension 2^24 + 1",
+        with_chunks([("ARCH", arch_bytes(arch)), ("NEND", b"")]))
+    arch = bytearray(arch_bytes(model_from((3,), [dense(3, 2)])))
+    arch[2:6] = b"\0\0\0\0"
+    add("zero_dimension", "malformed", "input dimension 0",
+        with_chunks([("ARCH", bytes(arch)), ("NEND", b"")]))
+    arch = nnz.encode_arch(model_from((3,), [plain("relu")])).replace(
+        b"\x01\x00\x00\x00\x05", struct.pack("<I", 5000) + b"\x05")
+    add("layer_count_5000", "limitExceeded", "layer_count 5000 (limit 4096)",
+        with_chunks([("ARCH", arch), ("NEND", b"")]))
+    arch = xor_chunks[0][1]
+    kind_at = 1 + 1 + 4 + 4          # output_kind, rank, one dim, layer_count
+    bad = bytearray(arch)
+    bad[kind_at + 10] = 11           # second layer (sigmoid) becomes kind 11
+    add("unknown_layer_kind", "malformed", "layer 1 has kind 11",
+        with_chunks([("ARCH", bytes(bad))] + xor_chunks[1:]))
+    add("arch_trailing_byte", "malformed", "one byte left over after the last layer in ARCH",
+        with_chunks([("ARCH", arch + b"\0")] + xor_chunks[1:]))
+    bad = bytearray(arch)
+    bad[kind_at + 9] = 2             # has_bias of layer 0 = 2
+    add("bad_has_bias", "malformed", "has_bias = 2",
+        with_chunks([("ARCH", bytes(bad))] + xor_chunks[1:]))
+    chain = model_from((5,), [dense(4, 3), plain("relu")])
+    add("dense_chain_mismatch", "inconsistent", "input [5] feeding a dense 4 -> 3 layer",
+        with_chunks([("ARCH", arch_bytes(chain)),
+                     tensor_chunk("layers.0.weight", np.ones((4, 3), F32)),
+                     tensor_chunk("layers.0.bias", np.ones(3, F32)), ("NEND", b"")]))
+    image = model_from((1, 4, 4), [conv2d(1, 2, (3, 3), (1, 1), (0, 0), has_bias=False),
+                                   plain("softmax")])
+    add("softmax_on_image", "inconsistent", "softmax after conv2d (needs a flat input)",
+        with_chunks([("ARCH", arch_bytes(image)),
+                     tensor_chunk("layers.0.weight", np.ones((2, 1, 3, 3), F32)), ("NEND", b"")]))
+    image = model_from((1, 4, 4), [conv2d(1, 2, (3, 3), (1, 1), (0, 0), has_bias=False)])
+    add("output_not_flat", "inconsistent", "the last layer outputs [2, 2, 2]",
+        with_chunks([("ARCH", arch_bytes(image)),
+                     tensor_chunk("layers.0.weight", np.ones((2, 1, 3, 3), F32)), ("NEND", b"")]))
+    image = model_from((1, 4, 4), [conv2d(1, 1, (5, 5), (1, 1), (0, 0), has_bias=False),
+                                   plain("flatten")])
+    add("kernel_larger_than_input", "inconsistent", "a 5x5 kernel on a 4x4 input without padding",
+        with_chunks([("ARCH", arch_bytes(image)),
+                     tensor_chunk("layers.0.weight", np.ones((1, 1, 5, 5), F32)), ("NEND", b"")]))
+    pool = model_from((1, 4, 4), [maxpool((2, 2), (2, 2), (2, 0)), plain("flatten")])
+    add("maxpool_pad_ge_kernel", "malformed", "maxpool pad_h 2 with kernel_h 2",
+        with_chunks([("ARCH", arch_bytes(pool)), ("NEND", b"")]))
+    huge = model_from((1, 16384, 16384), [conv2d(1, 2, (1, 1), (1, 1), (0, 0), has_bias=False),
+                                          plain("flatten")])
+    add("huge_activation", "limitExceeded", "input [1, 16384, 16384] (2^28 values, allowed) into a "
+        "1x1 conv with 2 channels: 2^29 values",
+        with_chunks([("ARCH", arch_bytes(huge)),
+                     tensor_chunk("layers.0.weight", np.ones((2, 1, 1, 1), F32)), ("NEND", b"")]))
+    huge = model_from((1, 16384, 32768), [maxpool((1, 1), (2, 2), (0, 0)), plain("flatten")])
+    add("huge_input", "limitExceeded", "input [1, 16384, 32768]: 2^29 values, over the 2^28 "
+        "activation limit (the layers would shrink it to 2^27, but the input counts too)",
+        with_chunks([("ARCH", arch_bytes(huge)), ("NEND", b"")]))
+    stride = model_from((1, 4, 4), [maxpool((2, 2), (70000, 2), (0, 0)), plain("flatten")])
+    add("stride_too_large", "limitExceeded", "maxpool stride_h 70000 (above the maximum 65535)",
+        with_chunks([("ARCH", arch_bytes(stride)), ("NEND", b"")]))
+    bn = model_from((3,), [batchnorm("features", 3, epsilon=float("nan"))])
+    bn_tensors = [tensor_chunk(f"layers.0.{p}", np.ones(3, F32))
+                  for p in ("gamma", "beta", "running_mean", "running_var")]
+    add("nonfinite_epsilon", "malformed", "batchnorm epsilon NaN",
+        with_chunks([("ARCH", arch_bytes(bn))] + bn_tensors + [("NEND", b"")]))
+    bn = model_from((3,), [batchnorm("features", 3)])
+    neg = [tensor_chunk(f"layers.0.{p}", np.array([1, -0.5, 1], F32) if p == "running_var"
+                        else np.ones(3, F32)) for p in ("gamma", "beta", "running_mean", "running_var")]
+    add("negative_running_var", "malformed", "batchnorm running_var holds -0.5",
+        with_chunks([("ARCH", arch_bytes(bn))] + neg + [("NEND", b"")]))
+    drop = bytearray(arch_bytes(model_from((3,), [dropout(0.5, "inverted")])))
+    drop[-5:-1] = struct.pack("<f", 1.0)
+    add("dropout_ratio_one", "malformed", "dropout ratio 1.0 (must be < 1)",
+        with_chunks([("ARCH", bytes(drop)), ("NEND", b"")]))
+
+    # -- TNSR -----------------------------------------------------------------------------------
+    weight0 = np.ones((3, 4), F32)
+    add("missing_tensor", "inconsistent", "xor_nobias.nnz without layers.2.weight",
+        with_chunks([c for i, c in enumerate(xor_chunks) if i != tensor_at[1]]))
+    add("extra_tensor", "inconsistent", "an additional layers.0.bias for a dense layer without bias",
+        with_chunks(xor_chunks[:tensor_at[1] + 1] + [tensor_chunk("layers.0.bias", np.ones(4, F32))]
+                    + xor_chunks[tensor_at[1] + 1:]))
+    add("duplicate_tensor", "inconsistent", "layers.0.weight twice",
+        with_chunks(xor_chunks[:tensor_at[0] + 1] + [xor_chunks[tensor_at[0]]]
+                    + xor_chunks[tensor_at[0] + 1:]))
+    add("tensor_wrong_shape", "inconsistent", "layers.0.weight stored as [4, 3] instead of [3, 4]",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor("layers.0.weight",
+                                                                   np.ones((4, 3), F32)))))
+    raw = weight0.tobytes()
+    add("raw_length_mismatch", "inconsistent", "layers.0.weight [3, 4] declaring raw_length 52 "
+        "(12 elements need 48)", with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 52, 0, 0, raw + b"\0\0\0\0"))))
+    add("raw_stored_length_mismatch", "inconsistent", "codec 0 with 44 stored bytes for raw_length 48",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 0, 0, raw[:44]))))
+    add("dtype_float16", "malformed", "dtype 2 (float16, reserved in 1.0) with min_reader 1.0",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 0, 0, raw, dtype=2))))
+    bomb_model = model_from((16384,), [dense(16384, 16384, has_bias=False)])
+    bomb_stream = zlib.compress(b"\0" * 4096, 9)
+    add("bomb_ratio", "limitExceeded", f"dense 16384 -> 16384: layers.0.weight declares raw_length "
+        f"2^30 from a {len(bomb_stream)}-byte zlib stream (over 1032 × stored + 64); refused "
+        f"before allocating", with_chunks([("ARCH", arch_bytes(bomb_model)), ("TNSR",
+            nnz.encode_tensor_fields("layers.0.weight", (16384, 16384), 2 ** 30, 1, 0,
+                                     bomb_stream)), ("NEND", b"")]))
+    add("bomb_overflow", "decompressionFailed", "layers.0.weight [3, 4] (48 bytes) whose zlib "
+        "stream inflates to 100000 bytes; the reader stops at 48",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, zlib.compress(b"\0" * 100000, 9)))))
+    add("zlib_short", "decompressionFailed", "a zlib stream that inflates to 40 of 48 bytes",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, zlib.compress(raw[:40], 9)))))
+    add("zlib_trailing_bytes", "decompressionFailed", "2 bytes after the end of the zlib stream",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, zlib.compress(raw, 9) + b"\0\0"))))
+    stream = bytearray(zlib.compress(raw, 9))
+    stream[-1] ^= 0xFF
+    add("zlib_bad_adler", "decompressionFailed", "a zlib stream whose Adler-32 is wrong",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, bytes(stream)))))
+    add("zlib_truncated_stream", "decompressionFailed", "a zlib stream missing its last 6 bytes",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, zlib.compress(raw, 9)[:-6]))))
+
+    # -- NORM, META, test -----------------------------------------------------------------------
+    reg = split_chunks(good["regression"])
+    norm = nnz.encode_norm({"kind": "minmax", "a": np.zeros(2, F32), "b": np.ones(2, F32)})
+    add("norm_count_wrong", "inconsistent", "regression.nnz with NORM count 2 for 3 inputs",
+        with_chunks(patched(reg, "NORM", norm)))
+    norm = nnz.encode_norm({"kind": "standard", "a": np.zeros(3, F32),
+                            "b": np.array([1, 0, 1], F32)})
+    add("norm_zero_std", "malformed", "standard normalization with std 0",
+        with_chunks(patched(reg, "NORM", norm)))
+
+    def meta_raw(entries):
+        """META from (key, type, value bytes) as given: no sorting, no checks."""
+        return nnz._u32(len(entries)) + b"".join(nnz.encode_string(k) + nnz._u8(t) + v
+                                                 for k, t, v in entries)
+    name_value = nnz.encode_string("xor")
+    add("meta_unsorted", "malformed", "META keys 'training.dataset' before 'name'",
+        with_chunks(patched(xor_chunks, "META", meta_raw(
+            [("training.dataset", 1, name_value), ("name", 1, name_value)]))))
+    add("meta_duplicate_key", "malformed", "META key 'name' twice",
+        with_chunks(patched(xor_chunks, "META", meta_raw(
+            [("name", 1, name_value), ("name", 1, name_value)]))))
+    add("meta_wrong_type", "inconsistent", "well-known key 'name' stored as a number",
+        with_chunks(patched(xor_chunks, "META", meta_raw([("name", 2, struct.pack("<d", 1.0))]))))
+    add("meta_nan_number", "malformed", "a free number key holding NaN",
+        with_chunks(patched(xor_chunks, "META", meta_raw([("x.value", 2, struct.pack("<d", math.nan))]))))
+    add("meta_invalid_utf8", "malformed", "a string value that is not valid UTF-8",
+        with_chunks(patched(xor_chunks, "META", meta_raw([("name", 1, nnz._u32(2) + b"\xc3\x28")]))))
+    add("feature_names_count", "inconsistent", "feature_names with 2 names for 3 inputs",
+        with_chunks(patched(xor_chunks, "META", nnz.encode_meta({"feature_names": ["a", "b"]}))))
+    add("class_labels_on_regression", "inconsistent", "class_labels on an output kind 2 model",
+        with_chunks(patched(xor_chunks, "META", nnz.encode_meta({"class_labels": ["one"]}))))
+    test = bytearray(xor_chunks[-2][1])
+    test[8:12] = nnz._u32(4)
+    zero = bytearray(xor_chunks[-2][1][:16])
+    zero[4:8] = nnz._u32(0)
+    add("test_zero_rows", "malformed", "self-test with 0 rows (rows must be 1..256; below the "
+        "minimum is malformed, above the maximum limitExceeded)",
+        with_chunks(patched(xor_chunks, "test", bytes(zero))))
+    add("test_width_wrong", "inconsistent", "self-test input_width 4 for a 3-input model",
+        with_chunks(patched(xor_chunks, "test", bytes(test))))
+    return files
+
+
+# ----------------------------------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------------------------------
+
+def write(path: str, data):
+    mode = "wb" if isinstance(data, bytes) else "w"
+    with open(path, mode) as f:
+        f.write(data)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "..", "Fixtures"))
+    args = ap.parse_args()
+    models_dir = os.path.join(args.out, "models")
+    hostile_dir = os.path.join(args.out, "hostile")
+    os.makedirs(models_dir, exist_ok=True)
+    os.makedirs(hostile_dir, exist_ok=True)
+    for old in glob.glob(os.path.join(models_dir, "*")) + glob.glob(os.path.join(hostile_dir, "*")):
+        os.remove(old)
+
+    good = {}
+    readme = ["# Good models", "",
+              "Written by `python3 Tools/make_fixtures.py`; each `NAME.nnz` comes with",
+              "`NAME.input.csv` (raw inputs) and `NAME.expected.csv` (outputs of the reference",
+              "forward pass in `Tools/nnz.py`, float64, `%.9g`). Every model but `tiny.nnz` carries a",
+              "4-row self-test with tolerance 1e-5.", "",
+              "| file | bytes | input | layers | output | also |", "|---|---|---|---|---|---|"]
+    for name, build in GOOD_MODELS.items():
+        model, inputs = build()
+        data = nnz.encode_model(model)
+        good[name] = data
+        write(os.path.join(models_dir, f"{name}.nnz"), data)
+        expected = nnz.forward(model, inputs)
+        write(os.path.join(models_dir, f"{name}.input.csv"),
+              nnz.format_csv(nnz.input_header(model), inputs))
+        write(os.path.join(models_dir, f"{name}.expected.csv"),
+              nnz.format_csv(nnz.output_header(model), expected))
+        also = []
+        if model.normalization:
+            also.append(f"NORM {model.normalization['kind']} count {len(model.normalization['a'])}")
+        if model.metadata:
+            also.append(f"{len(model.metadata)} META keys")
+        if model.self_test:
+            also.append("self-test")
+        readme.append(f"| {name}.nnz | {len(data)} | {nnz._shape_text(model.input_shape)} | "
+                      f"{', '.join(layer['kind'] for layer in model.layers)} | "
+                      f"{model.output_width} {model.output_kind} | {'; '.join(also)} |")
+
+    # with_ancillary: the regression model plus two unknown ancillary chunks; same outputs.
+    data = with_ancillary(good["regression"])
+    write(os.path.join(models_dir, "with_ancillary.nnz"), data)
+    for suffix in ("input.csv", "expected.csv"):
+        with open(os.path.join(models_dir, f"regression.{suffix}")) as f:
+            write(os.path.join(models_dir, f"with_ancillary.{suffix}"), f.read())
+    readme.append(f"| with_ancillary.nnz | {len(data)} | regression.nnz plus two unknown ancillary "
+                  f"chunks (`prVt` between the tensors, empty `zzzz` before NEND): a 1.0 reader "
+                  f"skips them | | same as regression | rewriting it gives regression.nnz |")
+    write(os.path.join(models_dir, "README.md"), "\n".join(readme) + "\n")
+
+    files = hostile_files(good)
+    names = [f[0] for f in files]
+    assert len(names) == len(set(names)), "duplicate hostile file name"
+    tsv = ["file\tcode"]
+    doc = ["# Hostile files", "",
+           "Written by `python3 Tools/make_fixtures.py`. Every file here must be refused by a",
+           "format-1.0 reader with the error code given (`expected.tsv` holds the same list for",
+           "the tests of both implementations). CRCs are valid unless the CRC is the defect, so",
+           "each file reaches the check it is about.", "",
+           "| file | expected code | what is wrong |", "|---|---|---|"]
+    for file_name, code, why, data in files:
+        write(os.path.join(hostile_dir, file_name), data)
+        tsv.append(f"{file_name}\t{code}")
+        doc.append(f"| {file_name} | `{code}` | {why} |")
+        try:
+            nnz.read_bytes(data)
+            raise SystemExit(f"{file_name}: was accepted, expected {code}")
+        except nnz.NNZError as e:
+            if e.code != code:
+                raise SystemExit(f"{file_name}: got {e.code} ({e}), expected {code}")
+    write(os.path.join(hostile_dir, "expected.tsv"), "\n".join(tsv) + "\n")
+    write(os.path.join(hostile_dir, "README.md"), "\n".join(doc) + "\n")
+
+    total = sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "*", "*")))
+    print(f"wrote {len(good) + 1} good models and {len(files)} hostile files "
+          f"({total} bytes in all) to {os.path.normpath(args.out)}")
+
+
+if __name__ == "__main__":
+    main()

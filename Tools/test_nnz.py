@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+"""Self-check of Tools/nnz.py against the fixtures (no pytest needed).
+
+    python3 Tools/test_nnz.py
+
+Reads every good fixture and checks its golden outputs and self-test, refuses every hostile one
+with the expected code, round-trips every good fixture byte for byte, sweeps every truncation and
+every single-byte change of a small file, and runs the command line. The last line is
+`N passed, M failed`; the exit status is non-zero if anything failed.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import nnz  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+MODELS = os.path.join(ROOT, "Fixtures", "models")
+HOSTILE = os.path.join(ROOT, "Fixtures", "hostile")
+NNZ_PY = os.path.join(HERE, "nnz.py")
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name: str):
+    """Decorator-free test runner: `with check("name"):` counts one test."""
+    class _Check:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, kind, value, tb):
+            if kind is None:
+                results["passed"] += 1
+            else:
+                results["failed"] += 1
+                print(f"FAIL {name}: {kind.__name__}: {value}")
+                if not isinstance(value, AssertionError):
+                    traceback.print_exception(kind, value, tb)
+            return True
+    return _Check()
+
+
+def read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def good_fixtures() -> list:
+    return sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(MODELS, "*.nnz")))
+
+
+def expect_error(data: bytes, code: str | None = None) -> nnz.NNZError:
+    try:
+        nnz.read_bytes(data)
+    except nnz.NNZError as e:
+        assert code is None or e.code == code, f"got {e.code} ({e}), expected {code}"
+        return e
+    raise AssertionError(f"accepted, expected {code or 'an NNZError'}")
+
+
+# ----------------------------------------------------------------------------------------------
+# A second, deliberately naive implementation of §3's formulas (loops, float64) to check
+# nnz.forward's vectorized one.
+# ----------------------------------------------------------------------------------------------
+
+def naive_forward(model: nnz.Model, x: np.ndarray) -> np.ndarray:
+    outputs = []
+    for row in np.asarray(x, dtype=np.float32).reshape(-1, model.input_size):
+        v = row.copy()
+        if model.normalization:
+            norm = model.normalization
+            a = np.broadcast_to(norm["a"], v.shape).astype(np.float32)
+            b = np.broadcast_to(norm["b"], v.shape).astype(np.float32)
+            v = (v - a) / b if norm["kind"] == "standard" else (v - a) / (b - a)
+        h = v.astype(np.float64).reshape(model.input_shape)
+        for i, layer in enumerate(model.layers):
+            t = {k.split(".")[2]: model.tensors[k].astype(np.float64)
+                 for k in model.tensors if k.startswith(f"layers.{i}.")}
+            kind = layer["kind"]
+            if kind == "dense":
+                y = np.zeros(layer["outputs"])
+                for j in range(layer["outputs"]):
+                    y[j] = t["bias"][j] if layer["has_bias"] else 0.0
+                    for k in range(layer["inputs"]):
+                        y[j] += h[k] * t["weight"][k, j]
+                h = y
+            elif kind in ("conv2d", "maxpool"):
+                c_in, height, width = h.shape
+                kh, kw, sh, sw = layer["kernel_h"], layer["kernel_w"], layer["stride_h"], layer["stride_w"]
+                ph, pw = layer["pad_h"], layer["pad_w"]
+                ho, wo = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+                c_out = layer["out_channels"] if kind == "conv2d" else c_in
+                y = np.zeros((c_out, ho, wo))
+                for o in range(c_out):
+                    for r in range(ho):
+                        for s in range(wo):
+                            if kind == "conv2d":
+                                acc = t["bias"][o] if layer["has_bias"] else 0.0
+                                for ci in range(c_in):
+                                    for u in range(kh):
+                                        for w in range(kw):
+                                            rr, cc = r * sh - ph + u, s * sw - pw + w
+                                            if 0 <= rr < height and 0 <= cc < width:
+                                                acc += t["weight"][o, ci, u, w] * h[ci, rr, cc]
+                            else:
+                                acc = -math.inf
+                                for u in range(kh):
+                                    for w in range(kw):
+                                        rr, cc = r * sh - ph + u, s * sw - pw + w
+                                        if 0 <= rr < height and 0 <= cc < width:
+                                            acc = max(acc, h[o, rr, cc])
+                            y[o, r, s] = acc
+                h = y
+            elif kind == "flatten":
+                h = h.reshape(-1)
+            elif kind == "relu":
+                h = np.where(h > 0, h, 0.0)
+            elif kind == "sigmoid":
+                h = 1 / (1 + np.exp(-h))
+            elif kind == "tanh":
+                h = np.tanh(h)
+            elif kind == "softmax":
+                e = np.exp(h - h.max())
+                h = e / e.sum()
+            elif kind == "dropout":
+                if layer["convention"] == "scale":
+                    h = h * (1 - layer["ratio"])
+            elif kind == "batchnorm":
+                for c in range(layer["channels"]):
+                    h[c] = ((h[c] - t["running_mean"][c]) / math.sqrt(t["running_var"][c] + layer["epsilon"])
+                            * t["gamma"][c] + t["beta"][c])
+        outputs.append(np.asarray(h).reshape(-1))
+    return np.array(outputs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Tests
+# ----------------------------------------------------------------------------------------------
+
+def test_primitives():
+    with check("crc32 check value"):
+        assert nnz.crc32(b"123456789") == 0xCBF43926
+    with check("NEND chunk bytes (§8)"):
+        assert nnz.encode_chunk("NEND", b"") == bytes.fromhex("000000004e454e443b589533")
+    with check("byte-shuffle definition (§4)"):
+        raw = bytes(range(12))                     # 3 elements of 4 bytes
+        assert nnz.shuffle(raw, 4) == bytes([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11])
+        assert nnz.unshuffle(nnz.shuffle(raw, 4), 4) == raw
+    with check("tiny.nnz is the §12 example, 140 bytes, ARCH TNSR NEND"):
+        data = read(os.path.join(MODELS, "tiny.nnz"))
+        assert data == nnz.encode_model(nnz.tiny_model())
+        info = {}
+        nnz.read_bytes(data, info=info)
+        assert len(data) == 140 and [c[1] for c in info["chunks"]] == ["ARCH", "TNSR", "NEND"]
+        assert data[-12:] == bytes.fromhex("000000004e454e443b589533")
+
+
+def test_good_fixtures():
+    names = good_fixtures()
+    with check("good fixtures present"):
+        assert len(names) >= 7, names
+    kinds, output_kinds, norms, conventions, axes = set(), set(), set(), set(), set()
+    for name in names:
+        path = os.path.join(MODELS, name + ".nnz")
+        model = None
+        with check(f"{name}: reads"):
+            model = nnz.read_model(path)
+        if model is None:
+            continue
+        kinds.update(layer["kind"] for layer in model.layers)
+        output_kinds.add(model.output_kind)
+        for layer in model.layers:
+            if layer["kind"] == "dense":
+                kinds.add("dense+bias" if layer["has_bias"] else "dense-nobias")
+            if layer["kind"] == "conv2d":
+                kinds.add("conv2d+bias" if layer["has_bias"] else "conv2d-nobias")
+                if layer["stride_h"] > 1 and layer["pad_h"] > 0:
+                    kinds.add("conv2d-stride-pad")
+            if layer["kind"] == "maxpool" and layer["pad_h"] > 0 and layer["stride_h"] > 1:
+                kinds.add("maxpool-stride-pad")
+            if layer["kind"] == "dropout":
+                conventions.add(layer["convention"])
+            if layer["kind"] == "batchnorm":
+                axes.add(layer["axis"])
+        if model.normalization:
+            norms.add((model.normalization["kind"], len(model.normalization["a"]) == 1))
+        header, inputs = nnz.read_csv(os.path.join(MODELS, name + ".input.csv"))
+        expected_header, expected = nnz.read_csv(os.path.join(MODELS, name + ".expected.csv"))
+        with check(f"{name}: CSV headers"):
+            assert header == nnz.input_header(model), header
+            assert expected_header == nnz.output_header(model), expected_header
+        with check(f"{name}: golden outputs"):
+            got = nnz.forward(model, inputs)
+            diff = float(np.max(np.abs(got - expected)))
+            assert diff <= 1e-6, f"max abs diff {diff}"
+        with check(f"{name}: naive second implementation agrees"):
+            diff = float(np.max(np.abs(naive_forward(model, inputs) - expected)))
+            assert diff <= 1e-6, f"max abs diff {diff}"
+        with check(f"{name}: self-test"):
+            if name == "tiny":
+                assert model.self_test is None
+            else:
+                passed, worst, tolerance = nnz.run_self_test(model)
+                assert passed and tolerance == np.float32(1e-5), (worst, tolerance)
+                assert len(model.self_test["inputs"]) == 4
+        with check(f"{name}: round trip byte for byte"):
+            data = read(path)
+            source = read(os.path.join(MODELS, "regression.nnz")) if name == "with_ancillary" else data
+            assert nnz.encode_model(model) == source
+        with check(f"{name}: few KB"):
+            assert os.path.getsize(path) < 8192
+    with check("coverage: every layer kind and variant"):
+        wanted = {"dense+bias", "dense-nobias", "conv2d+bias", "conv2d-nobias", "conv2d-stride-pad",
+                  "maxpool-stride-pad", "flatten", "relu", "sigmoid", "tanh", "softmax", "dropout",
+                  "batchnorm"}
+        assert wanted <= kinds, wanted - kinds
+    with check("coverage: output kinds, dropout conventions, batchnorm axes, NORM kinds/counts"):
+        assert output_kinds == {"scores", "probabilities", "regression"}, output_kinds
+        assert conventions == {"inverted", "scale"} and axes == {"features", "channels"}
+        assert norms == {("standard", True), ("standard", False), ("minmax", True),
+                         ("minmax", False)}, norms
+    with check("coverage: every well-known META key, free keys of all 4 types"):
+        meta = nnz.read_model(os.path.join(MODELS, "mlp_all_meta.nnz")).metadata
+        for key in nnz.WELL_KNOWN_STRINGS + ("feature_names", "class_labels"):
+            assert key in meta, key
+        assert any(k.startswith("training.") for k in meta)
+        free = {type(v) for k, v in meta.items() if k.startswith("x.")}
+        assert free == {str, float, bool, list}, free
+        keys = [k.encode() for k in meta]
+        assert keys == sorted(keys)
+    with check("with_ancillary.nnz holds two skipped ancillary chunks"):
+        info = {}
+        nnz.read_model(os.path.join(MODELS, "with_ancillary.nnz"), info=info)
+        assert [s[1] for s in info["skipped"]] == ["prVt", "zzzz"]
+    with check("both codecs occur among the fixtures"):
+        codecs = set()
+        for name in names:
+            info = {}
+            nnz.read_model(os.path.join(MODELS, name + ".nnz"), info=info)
+            codecs.update(t["codec"] for t in info["tensors"].values())
+        assert codecs == {0, 1}, codecs
+
+
+def test_hostile():
+    with open(os.path.join(HOSTILE, "expected.tsv")) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    listed = {file: code for file, code in rows}
+    on_disk = {os.path.basename(p) for p in glob.glob(os.path.join(HOSTILE, "*.nnz"))}
+    with check("hostile: expected.tsv lists exactly the files on disk"):
+        assert set(listed) == on_disk, set(listed) ^ on_disk
+    for file, code in rows:
+        with check(f"hostile {file}: {code}"):
+            assert code in nnz.ERROR_CODES
+            try:
+                nnz.read_model(os.path.join(HOSTILE, file))
+            except nnz.NNZError as e:
+                assert e.code == code, f"got {e.code}: {e}"
+                assert str(e).startswith(os.path.join(HOSTILE, file) + ": ")
+            else:
+                raise AssertionError("accepted")
+    for file in ("crlf_damaged.nnz", "lf_damaged.nnz"):
+        with check(f"hostile {file}: message names the text-mode transfer"):
+            e = expect_error(read(os.path.join(HOSTILE, file)), "badSignature")
+            assert "text-mode" in e.message, e.message
+    with check("hostile: unknown critical chunk is named with the file's version"):
+        e = expect_error(read(os.path.join(HOSTILE, "unknown_critical_QNTZ.nnz")), "unknownCriticalChunk")
+        assert "QNTZ" in e.message and "1.0" in e.message and e.chunk == "QNTZ"
+    with check("hostile: needs-newer-reader names the version"):
+        e = expect_error(read(os.path.join(HOSTILE, "needs_reader_1_1.nnz")), "unsupportedVersion")
+        assert "1.1" in e.message
+
+
+def test_sweeps():
+    data = read(os.path.join(MODELS, "xor_nobias.nnz"))
+    with check(f"every truncation of xor_nobias.nnz ({len(data)} lengths) is 'truncated'"):
+        for length in range(len(data)):
+            expect_error(data[:length], "truncated")
+    tiny = read(os.path.join(MODELS, "tiny.nnz"))
+    with check(f"every single-byte change of tiny.nnz ({len(tiny) * 255} files) raises NNZError"):
+        codes = {}
+        for offset in range(len(tiny)):
+            for value in range(256):
+                if value == tiny[offset]:
+                    continue
+                mutated = tiny[:offset] + bytes([value]) + tiny[offset + 1:]
+                e = expect_error(mutated)
+                codes[e.code] = codes.get(e.code, 0) + 1
+        assert set(codes) <= set(nnz.ERROR_CODES)
+    with check("random multi-byte corruption of every good fixture raises only NNZError"):
+        rng = random.Random(1234)
+        for name in good_fixtures():
+            original = read(os.path.join(MODELS, name + ".nnz"))
+            for _ in range(300):
+                mutated = bytearray(original)
+                for _ in range(rng.randint(1, 8)):
+                    mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+                if rng.random() < 0.3:
+                    mutated = mutated[:rng.randrange(len(mutated) + 1)]
+                try:
+                    nnz.read_bytes(bytes(mutated))
+                except nnz.NNZError:
+                    pass
+    with check("CRC-valid structural fuzz (fields rewritten, CRCs recomputed) raises only NNZError"):
+        rng = random.Random(99)
+        from make_fixtures import split_chunks
+        for name in ("cnn", "mlp_all_meta", "xor_nobias"):
+            chunks = split_chunks(read(os.path.join(MODELS, name + ".nnz")))
+            for _ in range(1500):
+                index = rng.randrange(len(chunks))
+                ctype, body = chunks[index]
+                body = bytearray(body)
+                if body:
+                    for _ in range(rng.randint(1, 3)):
+                        body[rng.randrange(len(body))] = rng.choice([0, 1, 2, 3, 0x7F, 0x80, 0xFF,
+                                                                     rng.randrange(256)])
+                mutated = list(chunks)
+                mutated[index] = (ctype, bytes(body))
+                try:
+                    model = nnz.read_bytes(nnz.assemble(mutated))
+                    if model.self_test is not None:
+                        nnz.run_self_test(model)
+                except nnz.NNZError:
+                    pass
+
+
+def test_writer():
+    with check("writer: tiny tensor raw, big tensor shuffle+zlib"):
+        model = nnz.Model(input_shape=(64,), output_kind="regression",
+                          layers=[{"kind": "dense", "inputs": 64, "outputs": 3, "has_bias": True}],
+                          tensors={"layers.0.weight": np.full((64, 3), 0.5, np.float32),
+                                   "layers.0.bias": np.array([1, 2, 3], np.float32)})
+        info = {}
+        nnz.read_bytes(nnz.encode_model(model), info=info)
+        assert (info["tensors"]["layers.0.weight"]["codec"], info["tensors"]["layers.0.weight"]["filter"]) == (1, 1)
+        assert (info["tensors"]["layers.0.bias"]["codec"], info["tensors"]["layers.0.bias"]["filter"]) == (0, 0)
+    with check("writer: META sorted bytewise by UTF-8 key"):
+        model = nnz.tiny_model()
+        model.metadata = {"b": "1", "B": "2", "a": True, "é": 1.5, "Z": ["x"]}
+        back = nnz.read_bytes(nnz.encode_model(model)).metadata
+        assert list(back) == ["B", "Z", "a", "b", "é"], list(back)
+    for label, change in (("missing tensor", lambda m: m.tensors.clear()),
+                          ("NaN weight", lambda m: m.tensors["layers.0.weight"].__setitem__((0, 0), np.nan)),
+                          ("wrong shape", lambda m: m.tensors.__setitem__("layers.0.weight", np.ones((2, 3), np.float32))),
+                          ("extra tensor", lambda m: m.tensors.__setitem__("layers.1.bias", np.ones(2, np.float32))),
+                          ("bad class_labels", lambda m: m.metadata.__setitem__("class_labels", ["a"])),
+                          ("unknown layer", lambda m: m.layers.append({"kind": "gelu"})),
+                          ("bad metadata type", lambda m: m.metadata.__setitem__("x", {"a": 1}))):
+        with check(f"writer refuses an invalid model ({label}) with writeFailed"):
+            model = nnz.tiny_model()
+            change(model)
+            try:
+                nnz.encode_model(model)
+            except nnz.NNZError as e:
+                assert e.code == "writeFailed", e
+            else:
+                raise AssertionError("written")
+    with check("writer: atomic write leaves only the target file"):
+        with tempfile.TemporaryDirectory() as directory:
+            target = os.path.join(directory, "m.nnz")
+            with open(target, "wb") as f:
+                f.write(b"old")
+            nnz.write_model(nnz.tiny_model(), target)
+            assert os.listdir(directory) == ["m.nnz"]
+            assert read(target) == read(os.path.join(MODELS, "tiny.nnz"))
+            try:
+                bad = nnz.tiny_model()
+                bad.tensors.clear()
+                nnz.write_model(bad, target)
+            except nnz.NNZError:
+                pass
+            assert os.listdir(directory) == ["m.nnz"] and read(target) == read(os.path.join(MODELS, "tiny.nnz"))
+    with check("reader: tensors in any order are accepted and returned in canonical order"):
+        from make_fixtures import split_chunks
+        chunks = split_chunks(read(os.path.join(MODELS, "cnn.nnz")))
+        tensors = [c for c in chunks if c[0] == "TNSR"]
+        others = [c for c in chunks if c[0] != "TNSR"]
+        model = nnz.read_bytes(nnz.assemble(others[:1] + tensors[::-1] + others[1:]))
+        assert nnz.encode_model(model) == read(os.path.join(MODELS, "cnn.nnz"))
+    with check("reader: known chunks out of the writers' order are accepted (ARCH first, NEND last)"):
+        from make_fixtures import split_chunks
+        original = read(os.path.join(MODELS, "regression.nnz"))
+        chunks = split_chunks(original)
+        by_type = {}
+        for c in chunks:
+            by_type.setdefault(c[0], []).append(c)
+        shuffled = (by_type["ARCH"] + by_type["test"] + by_type["TNSR"][3:] + by_type["META"]
+                    + by_type["TNSR"][:3] + by_type["NORM"] + by_type["NEND"])
+        assert len(shuffled) == len(chunks)
+        assert nnz.encode_model(nnz.read_bytes(nnz.assemble(shuffled))) == original
+    with check("reader: a file of version 1.7 with min_reader 1.0 is accepted"):
+        from make_fixtures import split_chunks
+        chunks = split_chunks(read(os.path.join(MODELS, "tiny.nnz")))
+        nnz.read_bytes(nnz.assemble(chunks, version=(1, 7)))
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, NNZ_PY, *args], capture_output=True, text=True)
+
+
+def test_cli():
+    for name in good_fixtures():
+        path = os.path.join(MODELS, name + ".nnz")
+        with check(f"cli verify {name}"):
+            r = run_cli("verify", path)
+            assert r.returncode == 0 and r.stdout.startswith(f"{path}: ok (") and r.stdout.count("\n") == 1, r
+        with check(f"cli predict {name} reproduces expected.csv"):
+            r = run_cli("predict", path, os.path.join(MODELS, name + ".input.csv"))
+            assert r.returncode == 0, r.stderr
+            assert r.stdout == open(os.path.join(MODELS, name + ".expected.csv")).read()
+    with check("cli predict without a header row"):
+        with tempfile.TemporaryDirectory() as directory:
+            csv = os.path.join(directory, "in.csv")
+            with open(csv, "w") as f:
+                f.write("0,0\n1,1\n")
+            r = run_cli("predict", os.path.join(MODELS, "tiny.nnz"), csv)
+            assert r.returncode == 0 and r.stdout.splitlines()[0] == "y0,y1" and len(r.stdout.splitlines()) == 3
+    with check("cli inspect and dump"):
+        r = run_cli("inspect", os.path.join(MODELS, "mlp_all_meta.nnz"))
+        assert r.returncode == 0 and "class_labels" in r.stdout and "shuffle+zlib" in r.stdout, r
+        r = run_cli("dump", os.path.join(MODELS, "tiny.nnz"))
+        assert r.returncode == 0 and "NEND crc = 0x3395583b (ok)" in r.stdout, r
+    for file in sorted(os.listdir(HOSTILE)):
+        if not file.endswith(".nnz"):
+            continue
+        with check(f"cli verify hostile {file}: exit 1, one line, no traceback"):
+            r = run_cli("verify", os.path.join(HOSTILE, file))
+            assert r.returncode == 1 and r.stdout == "" and r.stderr.count("\n") == 1, r
+            assert "Traceback" not in r.stderr
+    with check("cli verify: missing file and directory"):
+        r = run_cli("verify", os.path.join(HOSTILE, "no_such_file.nnz"))
+        assert r.returncode == 1 and "no such file" in r.stderr and r.stderr.count("\n") == 1, r
+        r = run_cli("verify", HOSTILE)
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r
+    with check("cli verify: a self-test over tolerance fails"):
+        model = nnz.read_model(os.path.join(MODELS, "xor_nobias.nnz"))
+        model.self_test["outputs"] = model.self_test["outputs"] + np.float32(1e-3)
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "off.nnz")
+            nnz.write_model(model, path)
+            r = run_cli("verify", path)
+            assert r.returncode == 1 and "self-test failed" in r.stderr, r
+
+
+def main():
+    for test in (test_primitives, test_good_fixtures, test_hostile, test_sweeps, test_writer, test_cli):
+        test()
+    print(f"{results['passed']} passed, {results['failed']} failed")
+    return 1 if results["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
