@@ -1,0 +1,535 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Byte-level RFC 4180 scanning shared by `CSVReader` and `CSVChunkParser`.
+//
+// Conventions: a record ends at LF, CR LF or a lone CR (outside quotes), or at the end of the
+// input. Positions are byte offsets from a base pointer; `limit` is the end of the valid bytes
+// and `final` says whether the input ends there (otherwise hitting `limit` means "need more").
+
+@usableFromInline let nnzLF: UInt8 = 0x0A
+@usableFromInline let nnzCR: UInt8 = 0x0D
+@usableFromInline let nnzQuote: UInt8 = 0x22
+
+/// Result of scanning one field.
+@usableFromInline
+struct CSVFieldScan {
+    @usableFromInline enum Stop { case delimiter, recordEnd, needMore, error }
+    @usableFromInline var stop: Stop = .needMore
+    /// Content (without the surrounding quotes; `""` pairs still doubled when `escaped`).
+    @usableFromInline var contentStart = 0
+    @usableFromInline var contentEnd = 0
+    /// First byte after the delimiter / record terminator.
+    @usableFromInline var next = 0
+    @usableFromInline var quoted = false
+    @usableFromInline var escaped = false
+    /// Physical line breaks inside the quoted content.
+    @usableFromInline var newlines = 0
+    // error details
+    @usableFromInline var errorKind: CSVError.Kind = .unterminatedQuote
+    @usableFromInline var errorPos = 0
+    @usableFromInline var errorMessage = ""
+
+    @inlinable init() {}
+}
+
+@usableFromInline
+enum CSVScan {
+    /// Scans the field starting at `pos`.
+    @usableFromInline
+    static func scanField(_ b: UnsafePointer<UInt8>, _ pos: Int, _ limit: Int, _ final: Bool,
+                          _ delim: UInt8) -> CSVFieldScan {
+        var r = CSVFieldScan()
+        let maxSpecial = max(delim, nnzQuote)
+        var i = pos
+        if i < limit && b[i] == nnzQuote {
+            return scanQuoted(b, pos, limit, final, delim)
+        }
+        while i < limit {
+            let c = b[i]
+            if c > maxSpecial { i &+= 1; continue }
+            if c == delim {
+                r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .delimiter
+                return r
+            }
+            if c == nnzLF {
+                r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .recordEnd
+                return r
+            }
+            if c == nnzCR {
+                r.contentStart = pos; r.contentEnd = i
+                return finishCR(&r, b, i, limit, final)
+            }
+            if c == nnzQuote {
+                r.stop = .error
+                r.errorKind = .quoteInUnquotedField
+                r.errorPos = i
+                r.errorMessage = "found '\"' inside an unquoted field, expected a delimiter or a line end (quote the whole field and double inner quotes)"
+                return r
+            }
+            i &+= 1
+        }
+        if final {
+            r.contentStart = pos; r.contentEnd = limit; r.next = limit; r.stop = .recordEnd
+        }
+        return r   // .needMore
+    }
+
+    /// Sets the record end after a CR at `i` (CR LF or lone CR).
+    @inline(__always) @usableFromInline
+    static func finishCR(_ r: inout CSVFieldScan, _ b: UnsafePointer<UInt8>, _ i: Int, _ limit: Int,
+                         _ final: Bool) -> CSVFieldScan {
+        if i + 1 < limit {
+            r.next = b[i + 1] == nnzLF ? i + 2 : i + 1
+            r.stop = .recordEnd
+        } else if final {
+            r.next = i + 1
+            r.stop = .recordEnd
+        } else {
+            r.stop = .needMore
+        }
+        return r
+    }
+
+    @usableFromInline
+    static func scanQuoted(_ b: UnsafePointer<UInt8>, _ pos: Int, _ limit: Int, _ final: Bool,
+                           _ delim: UInt8) -> CSVFieldScan {
+        var r = CSVFieldScan()
+        r.quoted = true
+        r.contentStart = pos + 1
+        var i = pos + 1
+        while true {
+            guard let q = findByte(nnzQuote, b, i, limit) else {
+                if final {
+                    r.stop = .error
+                    r.errorKind = .unterminatedQuote
+                    r.errorPos = pos
+                    r.errorMessage = "unterminated quoted field: found end of file, expected a closing '\"'"
+                }
+                return r
+            }
+            if q + 1 >= limit {
+                if !final { return r }
+                r.contentEnd = q
+                r.next = limit
+                r.stop = .recordEnd
+                break
+            }
+            let c = b[q + 1]
+            if c == nnzQuote {
+                r.escaped = true
+                i = q + 2
+                continue
+            }
+            r.contentEnd = q
+            if c == delim {
+                r.next = q + 2
+                r.stop = .delimiter
+            } else if c == nnzLF {
+                r.next = q + 2
+                r.stop = .recordEnd
+            } else if c == nnzCR {
+                _ = finishCR(&r, b, q + 1, limit, final)
+                if r.stop == .needMore { return r }
+            } else {
+                r.stop = .error
+                r.errorKind = .garbageAfterQuote
+                r.errorPos = q + 1
+                r.errorMessage = "found \(nnzcsvDescribeByte(c)) after a closing quote, expected a delimiter or a line end"
+                return r
+            }
+            break
+        }
+        r.newlines = countLineBreaks(b, r.contentStart, r.contentEnd)
+        return r
+    }
+
+    /// LF, CR LF and lone CR each count as one line break.
+    @usableFromInline
+    static func countLineBreaks(_ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        var n = 0
+        var i = from
+        while i < to {
+            let c = b[i]
+            if c == nnzLF {
+                n += 1
+            } else if c == nnzCR {
+                if !(i + 1 < to && b[i + 1] == nnzLF) { n += 1 }
+            }
+            i += 1
+        }
+        return n
+    }
+
+    @inline(__always) @usableFromInline
+    static func findByte(_ c: UInt8, _ b: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int? {
+        if from >= limit { return nil }
+        guard let p = memchr(b + from, Int32(c), limit - from) else { return nil }
+        return UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self) - b
+    }
+
+    @inline(__always) @usableFromInline
+    static func findByteBackward(_ c: UInt8, _ b: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int? {
+        var i = limit - 1
+        while i >= from {
+            if b[i] == c { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Last record boundary (position just after a terminator outside quotes) in `from..<to`,
+    /// where `from` is itself a record boundary. A CR as the last byte is not a boundary unless
+    /// `final` (an LF might follow).
+    @usableFromInline
+    static func lastBoundary(_ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ final: Bool) -> Int? {
+        var best: Int? = nil
+        var pos = from
+        while pos < to {
+            // Outside quotes from `pos`: the stretch up to the next quote (or `to`).
+            let q = findByte(nnzQuote, b, pos, to)
+            let stretchEnd = q ?? to
+            if let t = lastTerminator(b, pos, stretchEnd, to, final) { best = t }
+            guard let open = q else { break }
+            // Inside quotes: find the closing quote ("" pairs re-open immediately).
+            guard let close = findByte(nnzQuote, b, open + 1, to) else { break }
+            pos = close + 1
+        }
+        return best
+    }
+
+    /// Position after the last terminator in `from..<to` (no quotes in this range).
+    @inline(__always) @usableFromInline
+    static func lastTerminator(_ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ dataEnd: Int,
+                               _ final: Bool) -> Int? {
+        let lf = findByteBackward(nnzLF, b, from, to)
+        var cr = findByteBackward(nnzCR, b, lf.map { $0 + 1 } ?? from, to)
+        if let c = cr, c + 1 >= dataEnd, !final {
+            // A trailing CR might be the first half of CR LF: not a boundary yet.
+            cr = findByteBackward(nnzCR, b, lf.map { $0 + 1 } ?? from, c)
+        }
+        if let c = cr { return c + 1 }
+        if let l = lf { return l + 1 }
+        return nil
+    }
+
+    /// First record boundary at or after `target`, scanning quote state from `from` (a record
+    /// boundary). Returns nil when there is none before `to`.
+    @usableFromInline
+    static func boundary(atOrAfter target: Int, _ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int,
+                         _ final: Bool) -> Int? {
+        if target <= from { return from }
+        // Establish the quote state at `target`.
+        var pos = from
+        var inQuote = false
+        while true {
+            guard let q = findByte(nnzQuote, b, pos, target) else { break }
+            inQuote.toggle()
+            pos = q + 1
+        }
+        var i = target
+        // Is `target` itself a boundary (previous byte a terminator outside quotes)?
+        if !inQuote {
+            let prev = b[target - 1]
+            if prev == nnzLF { return target }
+            if prev == nnzCR && b[target] != nnzLF { return target }
+        }
+        while i < to {
+            let c = b[i]
+            if c == nnzQuote {
+                inQuote.toggle()
+            } else if !inQuote {
+                if c == nnzLF { return i + 1 }
+                if c == nnzCR {
+                    if i + 1 < to { return b[i + 1] == nnzLF ? i + 2 : i + 1 }
+                    return final ? i + 1 : nil
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Maps CSV columns to positions in an output row of floats.
+public struct CSVColumnMap: Sendable, Equatable {
+    /// Number of fields every record must have.
+    public let fieldCount: Int
+    /// For each CSV column, the index in the output row, or -1 to ignore the column (ignored
+    /// columns are skipped without being parsed, so they may hold text).
+    public let destinations: [Int32]
+    /// Number of output values per row (`max(destinations) + 1`).
+    public let outputCount: Int
+
+    public init(fieldCount: Int, destinations: [Int32]) {
+        precondition(destinations.count == fieldCount, "one destination per field")
+        self.fieldCount = fieldCount
+        self.destinations = destinations
+        self.outputCount = Int(destinations.max() ?? -1) + 1
+    }
+
+    /// Every column, in order.
+    public init(identity n: Int) {
+        self.init(fieldCount: n, destinations: (0..<n).map { Int32($0) })
+    }
+
+    /// Output value `k` comes from the header column named `names[k]`; other columns ignored.
+    /// Returns the names not found in the header and those present more than once (both must
+    /// be empty for `map` to be non-nil).
+    public static func byName(header: [String], names: [String])
+        -> (map: CSVColumnMap?, missing: [String], ambiguous: [String])
+    {
+        var positions: [String: [Int]] = [:]
+        for (i, h) in header.enumerated() { positions[h, default: []].append(i) }
+        var dest = [Int32](repeating: -1, count: header.count)
+        var missing: [String] = []
+        var ambiguous: [String] = []
+        for (k, name) in names.enumerated() {
+            guard let p = positions[name] else { missing.append(name); continue }
+            if p.count > 1 { ambiguous.append(name); continue }
+            if dest[p[0]] != -1 { ambiguous.append(name); continue }
+            dest[p[0]] = Int32(k)
+        }
+        if !missing.isEmpty || !ambiguous.isEmpty { return (nil, missing, ambiguous) }
+        return (CSVColumnMap(fieldCount: header.count, destinations: dest), [], [])
+    }
+}
+
+/// Outcome of parsing a block of records into floats.
+public struct CSVChunkResult: Sendable {
+    public enum Status: Sendable, Equatable {
+        /// Every byte of the block was consumed.
+        case complete
+        /// `maxRows` rows were produced; `consumed` says where to resume.
+        case full
+        /// The block ends inside a record (only when not final); `consumed` is that record's start.
+        case needMore
+        /// A syntax or content error; see `error`. Rows before it are valid.
+        case failed
+    }
+    public var status: Status
+    /// Rows written to the output.
+    public var rows: Int
+    /// Bytes consumed from the block start (whole records and blank lines only).
+    public var consumed: Int
+    /// Physical lines consumed (records, blank lines, line breaks inside quoted fields).
+    public var lines: Int
+    public var error: CSVError?
+
+    public init(status: Status, rows: Int, consumed: Int, lines: Int, error: CSVError? = nil) {
+        self.status = status
+        self.rows = rows
+        self.consumed = consumed
+        self.lines = lines
+        self.error = error
+    }
+}
+
+/// Bulk parsing of numeric CSV records straight into a row-major float matrix.
+///
+/// Designed for splitting work across cores: take a block that starts on a record boundary,
+/// cut it at `CSVChunkParser.recordBoundary(in:atOrAfter:isFinal:)`, and parse the pieces
+/// independently (each with its own output rows); line numbers in errors are relative to the
+/// `startLine` passed in, so add the lines of the preceding pieces.
+public enum CSVChunkParser {
+
+    /// Parses every record of `block` (which must start on a record boundary).
+    ///
+    /// - Parameters:
+    ///   - isFinal: the input ends with this block (its end terminates the last record);
+    ///     otherwise a trailing partial record is left unconsumed (`status == .needMore`).
+    ///   - columns: field count check and column → output mapping.
+    ///   - out: row `r` is written at `out + r * rowStride` (only mapped positions are written).
+    ///   - maxRows: stop (`.full`) after this many rows.
+    ///   - startLine / startOffset / name: used only to build error values.
+    /// - Returns: the outcome; on `.failed`, `error` has the line (of the offending field's
+    ///   start), the 1-based column and the byte offset.
+    public static func parseFloats(
+        _ block: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8 = UInt8(ascii: ","),
+        columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>, rowStride: Int, maxRows: Int,
+        startLine: Int = 1, startOffset: Int64 = 0, name: String = "<input>"
+    ) -> CSVChunkResult {
+        guard let b = block.baseAddress, block.count > 0 else {
+            return CSVChunkResult(status: .complete, rows: 0, consumed: 0, lines: 0, error: nil)
+        }
+        return columns.destinations.withUnsafeBufferPointer { map in
+            parseFloatsImpl(b, block.count, isFinal, delimiter, map.baseAddress!, columns.fieldCount,
+                            out, rowStride, maxRows, startLine, startOffset, name)
+        }
+    }
+
+    /// The first record boundary at or after `offset` in a block starting on a record boundary
+    /// (quote-aware), or `nil` if the block has none after `offset` (then the remainder is one
+    /// partial record, or the end when `isFinal`).
+    public static func recordBoundary(in block: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int,
+                                      isFinal: Bool) -> Int? {
+        guard let b = block.baseAddress else { return nil }
+        if offset >= block.count { return isFinal ? block.count : nil }
+        return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, isFinal)
+    }
+
+    /// Splits a block of complete records into at most `parts` pieces of similar size, each
+    /// starting on a record boundary. Returns the piece end offsets (the last is `block.count`).
+    public static func split(_ block: UnsafeBufferPointer<UInt8>, parts: Int) -> [Int] {
+        var ends: [Int] = []
+        var last = 0
+        if parts > 1, let b = block.baseAddress {
+            for k in 1..<parts {
+                let target = block.count * k / parts
+                if target <= last { continue }
+                guard let cut = CSVScan.boundary(atOrAfter: target, b, 0, block.count, true),
+                      cut > last, cut < block.count else { continue }
+                ends.append(cut)
+                last = cut
+            }
+        }
+        ends.append(block.count)
+        return ends
+    }
+
+    @usableFromInline
+    static func parseFloatsImpl(
+        _ b: UnsafePointer<UInt8>, _ limit: Int, _ isFinal: Bool, _ delim: UInt8,
+        _ map: UnsafePointer<Int32>, _ nf: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int,
+        _ maxRows: Int, _ startLine: Int, _ startOffset: Int64, _ name: String
+    ) -> CSVChunkResult {
+        let end = b + limit
+        // The fast number scanner reads until a non-number byte without bounds checks; it is
+        // only used for fields starting before the last line terminator, which stops it.
+        var hotLimit = 0
+        let lastByte = b[limit - 1]
+        if lastByte == nnzLF || lastByte == nnzCR {
+            hotLimit = limit
+        } else {
+            let lf = CSVScan.findByteBackward(nnzLF, b, 0, limit) ?? -1
+            let cr = CSVScan.findByteBackward(nnzCR, b, max(lf, 0), limit) ?? -1
+            hotLimit = max(lf, cr) + 1
+        }
+        let hotEnd = b + hotLimit
+
+        var p = b
+        var rows = 0
+        var lines = 0
+
+        @inline(never)
+        func failure(_ kind: CSVError.Kind, _ message: String, lineOffset: Int, column: Int, at pos: Int,
+                     field: String? = nil, consumed: Int) -> CSVChunkResult {
+            let e = CSVError(kind: kind, path: name, line: startLine + lineOffset, column: column,
+                             byteOffset: startOffset + Int64(pos), message: message, field: field)
+            return CSVChunkResult(status: .failed, rows: rows, consumed: consumed, lines: lines, error: e)
+        }
+
+        while true {
+            // Blank lines.
+            while p < end {
+                let c = p.pointee
+                if c == nnzLF {
+                    p += 1
+                    lines += 1
+                } else if c == nnzCR {
+                    if p + 1 < end {
+                        p += p[1] == nnzLF ? 2 : 1
+                    } else if isFinal {
+                        p += 1
+                    } else {
+                        return CSVChunkResult(status: .needMore, rows: rows, consumed: p - b, lines: lines, error: nil)
+                    }
+                    lines += 1
+                } else {
+                    break
+                }
+            }
+            if p >= end {
+                return CSVChunkResult(status: .complete, rows: rows, consumed: limit, lines: lines, error: nil)
+            }
+            if rows == maxRows {
+                return CSVChunkResult(status: .full, rows: rows, consumed: p - b, lines: lines, error: nil)
+            }
+            let record = p
+            let row = out + rows &* stride
+            var col = 0
+            var extraLines = 0
+            while true {
+                let d = col < nf ? Int(map[col]) : -1
+                var endsRecord = false
+                if d >= 0 {
+                    // Hot path: unquoted simple number followed by a delimiter or a line end.
+                    if p < hotEnd, let (v, q) = FloatParser.scanSimple(p) {
+                        let c = q.pointee
+                        if c == delim {
+                            row[d] = v
+                            p = q + 1
+                            col &+= 1
+                            continue
+                        }
+                        if c == nnzLF {
+                            row[d] = v
+                            p = q + 1
+                            col &+= 1
+                            break
+                        }
+                        if c == nnzCR && q + 1 < end {
+                            row[d] = v
+                            p = q + (q[1] == nnzLF ? 2 : 1)
+                            col &+= 1
+                            break
+                        }
+                    }
+                    // Slow path: delimit the field, then the general parser.
+                    let fs = CSVScan.scanField(b, p - b, limit, isFinal, delim)
+                    switch fs.stop {
+                    case .needMore:
+                        return CSVChunkResult(status: .needMore, rows: rows, consumed: record - b, lines: lines, error: nil)
+                    case .error:
+                        return failure(fs.errorKind, fs.errorMessage, lineOffset: lines + extraLines,
+                                       column: col + 1, at: fs.errorPos, consumed: record - b)
+                    case .delimiter, .recordEnd:
+                        break
+                    }
+                    let n = fs.contentEnd - fs.contentStart
+                    guard let v = FloatParser.parse(b + fs.contentStart, count: n) else {
+                        let text = nnzcsvCellText(b + fs.contentStart, n)
+                        let msg = n == 0 && !fs.quoted
+                            ? "found an empty field, expected a number"
+                            : "found \"\(text)\", expected a number"
+                        return failure(.invalidNumber, msg, lineOffset: lines + extraLines, column: col + 1,
+                                       at: p - b, field: text, consumed: record - b)
+                    }
+                    row[d] = v
+                    extraLines += fs.newlines
+                    p = b + fs.next
+                    endsRecord = fs.stop == .recordEnd
+                } else {
+                    let fs = CSVScan.scanField(b, p - b, limit, isFinal, delim)
+                    switch fs.stop {
+                    case .needMore:
+                        return CSVChunkResult(status: .needMore, rows: rows, consumed: record - b, lines: lines, error: nil)
+                    case .error:
+                        return failure(fs.errorKind, fs.errorMessage, lineOffset: lines + extraLines,
+                                       column: col + 1, at: fs.errorPos, consumed: record - b)
+                    case .delimiter, .recordEnd:
+                        break
+                    }
+                    extraLines += fs.newlines
+                    p = b + fs.next
+                    endsRecord = fs.stop == .recordEnd
+                }
+                col &+= 1
+                if endsRecord { break }
+            }
+            if col != nf {
+                return failure(.raggedRow(expected: nf, found: col),
+                               "found \(col) field\(col == 1 ? "" : "s"), expected \(nf) (as in the header)",
+                               lineOffset: lines, column: min(col, nf) + 1, at: record - b,
+                               consumed: record - b)
+            }
+            lines &+= 1 &+ extraLines
+            rows &+= 1
+        }
+    }
+}

@@ -1,0 +1,239 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@inline(__always)
+private func nnzcsvSysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+    write(fd, p, n)
+}
+
+/// Buffered output to a file descriptor (1 MiB buffer by default) with CSV helpers.
+///
+/// * Bytes accumulate in the buffer and go out with `write(2)` when it fills or on `flush()`;
+///   partial writes and `EINTR` are retried, `EAGAIN` (non-blocking descriptor) waits with
+///   `poll`. Failures throw `CSVError` with `.brokenPipe` (`EPIPE` — ignore `SIGPIPE` in the
+///   process to get it instead of being killed), `.noSpace` (`ENOSPC`, `EDQUOT`) or
+///   `.writeFailed(errno:)`. After a failure every later call rethrows the same error.
+/// * Call `flush()` before exiting: `deinit` flushes too but has to ignore errors.
+/// * Floats: shortest round-trip or `%.Ng` form, see `FloatFormatter`.
+/// * Text fields are quoted (RFC 4180) when they contain the delimiter, `"`, CR or LF.
+public final class CSVWriter {
+    public let name: String
+    public let delimiter: UInt8
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private let buf: UnsafeMutablePointer<UInt8>
+    private let cap: Int
+    private var count = 0
+    private var failure: CSVError?
+    /// Bytes handed to the kernel so far.
+    public private(set) var bytesWritten: Int64 = 0
+
+    /// Writes to an open descriptor (standard output by default); closed on deinit only if
+    /// `closeWhenDone`.
+    public init(fileDescriptor: Int32 = 1, name: String = "<stdout>", delimiter: UInt8 = UInt8(ascii: ","),
+                bufferSize: Int = 1 << 20, closeWhenDone: Bool = false) {
+        self.fd = fileDescriptor
+        self.name = name
+        self.delimiter = delimiter
+        self.ownsDescriptor = closeWhenDone
+        self.cap = max(bufferSize, 256)
+        self.buf = .allocate(capacity: cap)
+    }
+
+    /// Creates or truncates `path` (mode 0644); `"-"` means standard output.
+    public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 20) throws(CSVError) {
+        if path == "-" {
+            self.init(fileDescriptor: 1, name: "<stdout>", delimiter: delimiter, bufferSize: bufferSize)
+            return
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw CSVError.fromOpen(errno: errno, path: path) }
+        self.init(fileDescriptor: fd, name: path, delimiter: delimiter, bufferSize: bufferSize, closeWhenDone: true)
+    }
+
+    deinit {
+        if failure == nil && count > 0 { try? flush() }
+        buf.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Bytes currently buffered.
+    public var bufferedCount: Int { count }
+
+    /// Writes the buffered bytes to the descriptor.
+    public func flush() throws(CSVError) {
+        if let f = failure { throw f }
+        if count == 0 { return }
+        let n = count
+        count = 0
+        try writeAll(UnsafeRawPointer(buf), n)
+    }
+
+    private func writeAll(_ p: UnsafeRawPointer, _ n: Int) throws(CSVError) {
+        var off = 0
+        while off < n {
+            let r = nnzcsvSysWrite(fd, p + off, n - off)
+            if r > 0 {
+                off += r
+                bytesWritten += Int64(r)
+                continue
+            }
+            let e: Int32 = r < 0 ? errno : EIO
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, -1)
+                continue
+            }
+            let err = CSVError.fromWrite(errno: e, path: name)
+            failure = err
+            throw err
+        }
+    }
+
+    /// Makes room for `n` contiguous bytes (n ≤ buffer size) and returns where to write them;
+    /// call `commit(_:)` with the number actually written.
+    @inline(__always)
+    public func reserve(_ n: Int) throws(CSVError) -> UnsafeMutablePointer<UInt8> {
+        precondition(n <= cap, "reservation larger than the buffer")
+        if cap - count < n { try flush() }
+        return buf + count
+    }
+
+    /// Publishes `n` bytes written at the pointer returned by `reserve`.
+    @inline(__always)
+    public func commit(_ n: Int) {
+        count += n
+    }
+
+    // MARK: Raw bytes
+
+    public func write(byte: UInt8) throws(CSVError) {
+        if count == cap { try flush() }
+        buf[count] = byte
+        count += 1
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(CSVError) {
+        let n = bytes.count
+        guard n > 0, let src = bytes.baseAddress else { return }
+        if n <= cap - count {
+            UnsafeMutableRawPointer(buf + count).copyMemory(from: src, byteCount: n)
+            count += n
+            return
+        }
+        try flush()
+        if n >= cap / 2 {
+            try writeAll(src, n)
+        } else {
+            UnsafeMutableRawPointer(buf).copyMemory(from: src, byteCount: n)
+            count = n
+        }
+    }
+
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) {
+        try write(UnsafeRawBufferPointer(bytes))
+    }
+
+    /// Writes the UTF-8 bytes of `s` as they are (no quoting).
+    public func write(_ s: String) throws(CSVError) {
+        var s = s
+        let r: CSVError? = s.withUTF8 { u -> CSVError? in
+            do throws(CSVError) { try write(UnsafeRawBufferPointer(u)) } catch { return error }
+            return nil
+        }
+        if let e = r { throw e }
+    }
+
+    public func writeDelimiter() throws(CSVError) { try write(byte: delimiter) }
+
+    public func writeNewline() throws(CSVError) { try write(byte: nnzLF) }
+
+    // MARK: Numbers
+
+    /// Shortest round-trip form (see `FloatFormatter.writeShortest`).
+    public func write(_ x: Float) throws(CSVError) {
+        let p = try reserve(FloatFormatter.maxLength)
+        count += FloatFormatter.writeShortest(x, to: p)
+    }
+
+    /// `%.Ng` form (see `FloatFormatter.write(_:precision:to:)`).
+    public func write(_ x: Float, precision: Int) throws(CSVError) {
+        let p = try reserve(FloatFormatter.maxLength)
+        count += FloatFormatter.write(x, precision: precision, to: p)
+    }
+
+    /// Writes `count` floats separated by the delimiter and ends the line. `precision` nil means
+    /// shortest round-trip, otherwise `%.Ng` with N = precision (1...9).
+    public func writeRow(_ values: UnsafePointer<Float>, count n: Int, precision: Int? = nil) throws(CSVError) {
+        let perValue = FloatFormatter.maxLength + 1
+        var i = 0
+        while i < n {
+            let batch = min(n - i, (cap - 1) / perValue)
+            var p = try reserve(batch * perValue + 1)
+            let start = p
+            for k in i..<(i + batch) {
+                if let prec = precision {
+                    p += FloatFormatter.write(values[k], precision: prec, to: p)
+                } else {
+                    p += FloatFormatter.writeShortest(values[k], to: p)
+                }
+                p.pointee = delimiter
+                p += 1
+            }
+            i += batch
+            if i == n { p[-1] = nnzLF }
+            count += p - start
+        }
+        if n == 0 { try writeNewline() }
+    }
+
+    // MARK: Text fields
+
+    /// Whether `field` needs quoting with this delimiter.
+    public func needsQuoting(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in field where c == delimiter || c == nnzQuote || c == nnzLF || c == nnzCR { return true }
+        return false
+    }
+
+    /// Writes one field, quoting it (and doubling inner quotes) when needed.
+    public func writeField(_ field: UnsafeBufferPointer<UInt8>) throws(CSVError) {
+        if !needsQuoting(field) {
+            try write(field)
+            return
+        }
+        try write(byte: nnzQuote)
+        var runStart = 0
+        for i in 0..<field.count where field[i] == nnzQuote {
+            try write(UnsafeBufferPointer(rebasing: field[runStart...i]))  // includes the quote
+            try write(byte: nnzQuote)                                       // doubled
+            runStart = i + 1
+        }
+        try write(UnsafeBufferPointer(rebasing: field[runStart...]))
+        try write(byte: nnzQuote)
+    }
+
+    /// Writes one text field, quoting it when needed.
+    public func writeField(_ s: String) throws(CSVError) {
+        var s = s
+        let r: CSVError? = s.withUTF8 { u -> CSVError? in
+            do throws(CSVError) { try writeField(u) } catch { return error }
+            return nil
+        }
+        if let e = r { throw e }
+    }
+
+    /// Writes text fields separated by the delimiter, then a line feed.
+    public func writeRow(_ fields: [String]) throws(CSVError) {
+        for (i, f) in fields.enumerated() {
+            if i > 0 { try writeDelimiter() }
+            try writeField(f)
+        }
+        try writeNewline()
+    }
+}
