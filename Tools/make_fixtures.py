@@ -377,6 +377,14 @@ def hostile_files(good: dict) -> list:
         "first)", with_chunks([("prVt", b"x")] + xor_chunks))
     add("duplicate_arch", "malformed", "ARCH twice",
         with_chunks(xor_chunks[:1] + xor_chunks[:1] + xor_chunks[1:]))
+    meta_index = next(i for i, (t, _) in enumerate(xor_chunks) if t == "META")
+    add("meta_before_tensor", "malformed", "META moved before the last TNSR (known chunks must "
+        "keep the order of §2)",
+        with_chunks(xor_chunks[:tensor_at[-1]] + [xor_chunks[meta_index]]
+                    + [xor_chunks[tensor_at[-1]]] + xor_chunks[meta_index + 1:]))
+    add("test_before_meta", "malformed", "the test chunk before META",
+        with_chunks(xor_chunks[:meta_index] + [xor_chunks[meta_index + 1], xor_chunks[meta_index]]
+                    + xor_chunks[meta_index + 2:]))
     add("nend_with_data", "malformed", "NEND with 4 data bytes",
         with_chunks(xor_chunks[:-1] + [("NEND", b"\0\0\0\0")]))
 

@@ -74,8 +74,8 @@ NORM_KINDS = {1: "standard", 2: "minmax"}
 META_TYPES = {1: "str", 2: "f64", 3: "bool", 4: "strlist"}
 WELL_KNOWN_STRINGS = ("name", "description", "author", "license", "producer", "producer_version")
 
-# Known chunk types, in the order writers emit them (§2). Readers require ARCH first and NEND
-# last; the others may come in any order, all but TNSR at most once.
+# Known chunk types in the order §2 requires (tensors repeat, the others at most once; unknown
+# ancillary chunks may come anywhere after ARCH).
 CHUNK_ORDER = {"ARCH": 0, "TNSR": 1, "NORM": 2, "META": 3, "test": 4, "NEND": 5}
 
 ERROR_CODES = ("fileNotFound", "ioError", "badSignature", "truncated", "unsupportedVersion",
@@ -439,7 +439,7 @@ class _Reader:
         self.model: Model | None = None
         self.expected: dict = {}
         self.layer_offsets: list = []
-        self.seen: set = set()
+        self.stage = -1                 # CHUNK_ORDER rank of the last known chunk
 
     def note(self, offset: int, length: int, text: str):
         """Record one field for `dump`."""
@@ -554,12 +554,14 @@ class _Reader:
                       f"chunk (skipped)")
             self.info["skipped"].append((pos, ctype, end - start))
             return
-        # Known chunks may come in any order between ARCH and NEND (writers use CHUNK_ORDER);
-        # all but TNSR at most once.
-        if ctype != "TNSR" and ctype in self.seen:
+        rank = CHUNK_ORDER[ctype]
+        if rank == self.stage and ctype != "TNSR":
             raise NNZError("malformed", f"a second {ctype} chunk (at most one is allowed)", pos,
                            ctype)
-        self.seen.add(ctype)
+        if rank < self.stage:
+            raise NNZError("malformed", f"{ctype} out of order: known chunks come as ARCH, TNSR…, "
+                           f"NORM, META, test, NEND", pos, ctype)
+        self.stage = rank
         cursor = _Cursor(self, start, end, ctype)
         {"ARCH": self.read_arch, "TNSR": self.read_tensor, "NORM": self.read_norm,
          "META": self.read_meta, "test": self.read_test, "NEND": self.read_nend}[ctype](cursor, pos)
