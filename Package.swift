@@ -29,5 +29,7 @@ let package = Package(
         ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
+        // Runs the built binaries; depending on them makes `swift test` build them first.
+        .testTarget(name: "CLITests", dependencies: ["nninfer"]),
     ]
 )

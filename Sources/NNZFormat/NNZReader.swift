@@ -194,6 +194,8 @@ private struct Parser {
     }
 
     mutating func parseHeader() throws(FormatError) {
+        // The signature is checked on whatever prefix exists, so a short text file is "not a
+        // model" rather than "truncated".
         let prefix = min(bytes.count, 8)
         guard (0..<prefix).allSatisfy({ bytes[$0] == nnzSignature[$0] }) else {
             if bytes.count >= 8, let damage = textModeDamage() {
@@ -217,7 +219,7 @@ private struct Parser {
         }
         version = FormatVersion(major: major, minor: minor)
         let needed = FormatVersion(major: readerMajor, minor: readerMinor)
-        guard needed <= FormatVersion.current else {
+        guard needed <= FormatVersion.current, major <= FormatVersion.current.major else {
             throw FormatError(.unsupportedVersion, "the file is format \(version) and needs a reader for format \(needed) or newer; this reader supports \(FormatVersion.current)", offset: 12)
         }
         guard readerMajor >= 1, needed <= version else {
@@ -257,6 +259,10 @@ private struct Parser {
         var shape: [Int] = []
         for i in 0..<rank { shape.append(try d.int("input dimension \(i)", in: 1...Limits.maxDimension)) }
         inputShape = shape
+        let inputElements = shape.reduce(1, *)
+        guard inputElements <= Limits.maxActivationElements else {
+            throw d.error(.limitExceeded, "the input shape \(shape) has \(inputElements) values; the limit is \(Limits.maxActivationElements)", at: rankOffset)
+        }
         let count = try d.int("layer_count", in: 1...Limits.maxLayers)
         var offsets: [Int] = []
         for index in 0..<count {
@@ -461,7 +467,7 @@ private struct Parser {
         let rowsOffset = d.position
         let rows = Int(try d.u32("self-test rows"))
         guard (1...Limits.maxSelfTestRows).contains(rows) else {
-            throw d.error(.limitExceeded, "self-test has \(rows) rows, expected 1...\(Limits.maxSelfTestRows)", at: rowsOffset)
+            throw d.error(rows == 0 ? .malformed : .limitExceeded, "self-test has \(rows) rows, expected 1...\(Limits.maxSelfTestRows)", at: rowsOffset)
         }
         let widthOffset = d.position
         let inputWidth = Int(try d.u32("self-test input_width"))

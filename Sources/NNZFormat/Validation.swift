@@ -69,6 +69,9 @@ extension ModelFile {
         for d in inputShape where !(1...Limits.maxDimension).contains(d) {
             throw FormatError(.limitExceeded, "input dimension \(d) is outside 1...\(Limits.maxDimension)")
         }
+        guard inputShape.reduce(1, *) <= Limits.maxActivationElements else {
+            throw FormatError(.limitExceeded, "the input shape \(inputShape) has more than \(Limits.maxActivationElements) values")
+        }
         guard (1...Limits.maxLayers).contains(layers.count) else {
             throw FormatError(.limitExceeded, "\(layers.count) layers; expected 1...\(Limits.maxLayers)")
         }
@@ -156,12 +159,12 @@ extension ModelFile {
             let stringKeys = [Metadata.Key.name, Metadata.Key.description, Metadata.Key.author, Metadata.Key.license,
                               Metadata.Key.producer, Metadata.Key.producerVersion]
             if stringKeys.contains(key), case .string = value {} else if stringKeys.contains(key) {
-                throw fail(.malformed, "metadata \(key) is a \(value.typeName), expected a string")
+                throw fail(.inconsistent, "metadata \(key) is a \(value.typeName), expected a string")
             }
         }
         if let value = m[Metadata.Key.featureNames] {
             guard case .stringList(let names) = value else {
-                throw fail(.malformed, "metadata feature_names is a \(value.typeName), expected a string list")
+                throw fail(.inconsistent, "metadata feature_names is a \(value.typeName), expected a string list")
             }
             guard names.count == inputCount else {
                 throw fail(.inconsistent, "metadata feature_names has \(names.count) names, expected \(inputCount) (one per input value)")
@@ -172,7 +175,7 @@ extension ModelFile {
         }
         if let value = m[Metadata.Key.classLabels] {
             guard case .stringList(let labels) = value else {
-                throw fail(.malformed, "metadata class_labels is a \(value.typeName), expected a string list")
+                throw fail(.inconsistent, "metadata class_labels is a \(value.typeName), expected a string list")
             }
             guard outputKind != .regression else {
                 throw fail(.inconsistent, "metadata class_labels is set but the output kind is regression")

@@ -1,0 +1,228 @@
+import Foundation
+import XCTest
+
+/// Runs the built `nninfer` binary and checks stdout, stderr and the exit code exactly.
+final class NNInferCLITests: XCTestCase {
+    static let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+    static let models = root + "/Fixtures/models"
+
+    /// The binary sits next to the test bundle in the build directory.
+    static let binary: String = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        for _ in 0..<4 {
+            dir.deleteLastPathComponent()
+            let candidate = dir.appendingPathComponent("nninfer").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return root + "/.build/debug/nninfer"
+    }()
+
+    struct Result { let stdout: String; let stderr: String; let status: Int32 }
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                      status: process.terminationStatus)
+    }
+
+    var temporary: String!
+
+    override func setUpWithError() throws {
+        temporary = NSTemporaryDirectory() + "nninfer-cli-\(getpid())-\(name.filter(\.isLetter))"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: temporary)
+    }
+
+    func file(_ name: String, _ contents: String) throws -> String {
+        let path = temporary + "/" + name
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    // The tiny model: softmax([x0 + 0.5 x1, -x0 + 2 x1]) with classes "0" and "1".
+    var tiny: String { Self.models + "/tiny.nnz" }
+
+    func testQuotedFieldsCRLFAndByteOrderMark() throws {
+        let csv = try file("in.csv", "\u{FEFF}x0,x1\r\n\"1\",\"0\"\r\n\r\n0,+1e0\r\n")
+        let r = try run([tiny, csv, "--precision", "6"])
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
+    }
+
+    func testNoHeaderStdinAndPrecision() throws {
+        let r = try run([tiny, "-", "--precision", "3"], stdin: "1,0\n0,1\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "0,1,predicted\n0.881,0.119,0\n0.182,0.818,1\n")
+    }
+
+    func testColumnsByNameInAnyOrderWithExtraColumnsAndKeep() throws {
+        let model = Self.models + "/mlp_all_meta.nnz"
+        let reference = try run([model, Self.models + "/mlp_all_meta.input.csv", "--precision", "6"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let firstOutput = reference.stdout.split(separator: "\n")[1]
+        let csv = try file("shuffled.csv", """
+            id,hour,altitude,note,wind_speed,humidity,pressure,temperature
+            a-1,15.2462978,410.899872,"x, y",4.32484245,55.6748352,1025.23682,25.0206852
+
+            """)
+        let r = try run([model, csv, "--keep", "id", "--precision", "6"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "id,clear,cloudy,rain,predicted\na-1,\(firstOutput)\n")
+    }
+
+    func testMissingFeatureColumnIsNamed() throws {
+        let csv = try file("missing.csv", "hour,altitude,wind_speed,humidity,pressure\n1,2,3,4,5\n")
+        let r = try run([Self.models + "/mlp_all_meta.nnz", csv])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr, "nninfer: \(csv):1: missing column 'temperature' that the model needs (it expects 6 named features)\n")
+    }
+
+    func testRaggedRowStopsAfterWritingEveryEarlierRow() throws {
+        let csv = try file("ragged.csv", "x0,x1\n1,0\n0,1\n1,2,3\n0,0\n")
+        let r = try run([tiny, csv, "--precision", "6"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
+        XCTAssertEqual(r.stderr, "nninfer: \(csv):4:3: found 3 fields, expected 2 (as in the header)\n")
+    }
+
+    func testNonNumericCellAndNaN() throws {
+        let csv = try file("text.csv", "x0,x1\n1,0\n1,abc\n")
+        let r = try run([tiny, csv, "--precision", "6"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n")
+        XCTAssertEqual(r.stderr, "nninfer: \(csv):3:2: found \"abc\", expected a number\n")
+
+        let nan = try file("nan.csv", "x0,x1\nNaN,0\n")
+        let n = try run([tiny, nan, "--precision", "6"])
+        XCTAssertEqual(n.status, 65)
+        XCTAssertEqual(n.stderr, "nninfer: \(nan):2:1: found NaN, expected a finite number\n")
+    }
+
+    func testSkipBadRowsReportsEachAndGoesOn() throws {
+        let csv = try file("bad.csv", "x0,x1\n1,0\nx,1\n1,2,3\n0,1\n")
+        let r = try run([tiny, csv, "--skip-bad-rows", "--precision", "6"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
+        XCTAssertEqual(r.stderr, """
+            nninfer: skipped: \(csv):3:1: found "x", expected a number
+            nninfer: skipped: \(csv):4:3: found 3 fields, expected 2 (as in the header)
+            nninfer: skipped 2 bad rows
+
+            """)
+    }
+
+    func testEmptyFileAndHeaderOnly() throws {
+        let empty = try file("empty.csv", "")
+        let e = try run([tiny, empty, "--precision", "6"])
+        XCTAssertEqual(e.status, 65)
+        XCTAssertEqual(e.stdout, "")
+        XCTAssertEqual(e.stderr, "nninfer: \(empty): empty input, expected a header line or rows of 2 numbers\n")
+
+        let headerOnly = try file("header.csv", "x0,x1\n")
+        let h = try run([tiny, headerOnly, "--precision", "6"])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertEqual(h.stdout, "0,1,predicted\n")
+    }
+
+    func testMissingInputDirectoryAndBadModel() throws {
+        let missing = try run([tiny, temporary + "/nope.csv", "--precision", "6"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertTrue(missing.stderr.hasPrefix("nninfer: \(temporary!)/nope.csv: "), missing.stderr)
+
+        let directory = try run([tiny, temporary!, "--precision", "6"])
+        XCTAssertEqual(directory.status, 74)
+        XCTAssertTrue(directory.stderr.hasPrefix("nninfer: \(temporary!): "), directory.stderr)
+
+        let noModel = try run([temporary + "/none.nnz", "-"], stdin: "")
+        XCTAssertEqual(noModel.status, 66)
+        XCTAssertEqual(noModel.stderr, "nninfer: \(temporary!)/none.nnz: cannot open: No such file or directory\n")
+
+        let notModel = try file("fake.nnz", "x0,x1\n1,2\n")
+        let bad = try run([notModel, "-"], stdin: "")
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertEqual(bad.stderr, "nninfer: \(notModel): byte 0: not an nnz model file: the first bytes are 78 30 2C 78 31 0A 31 2C, expected 89 4E 4E 5A 0D 0A 1A 0A\n")
+    }
+
+    func testWrongColumnCountWithoutFeatureNames() throws {
+        let csv = try file("three.csv", "1,2,3\n")
+        let r = try run([tiny, csv, "--precision", "6"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stderr, "nninfer: \(csv):1: found 3 feature columns, expected 2 (the model's input width)\n")
+    }
+
+    func testTopKAndJSONLinesAndTSV() throws {
+        let csv = try file("in.csv", "x0,x1\n1,0\n")
+        let top = try run([tiny, csv, "--top-k", "2", "--precision", "6"])
+        XCTAssertEqual(top.stdout, "label_1,score_1,label_2,score_2\n0,0.880797,1,0.119203\n")
+        let jsonl = try run([tiny, csv, "--format", "jsonl", "--precision", "6"])
+        XCTAssertEqual(jsonl.stdout, "{\"0\":0.880797,\"1\":0.119203,\"predicted\":\"0\"}\n")
+        let tsv = try run([tiny, csv, "--format", "tsv", "--precision", "6"])
+        XCTAssertEqual(tsv.stdout, "0\t1\tpredicted\n0.880797\t0.119203\t0\n")
+        let output = temporary + "/out.csv"
+        let toFile = try run([tiny, csv, "--output", output, "--precision", "6"])
+        XCTAssertEqual(toFile.stdout, "")
+        XCTAssertEqual(try String(contentsOfFile: output, encoding: .utf8), "0,1,predicted\n0.880797,0.119203,0\n")
+    }
+
+    func testUsageErrorsExit64() throws {
+        let r = try run([tiny, "-", "--top-k", "0"], stdin: "")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("--top-k must be at least 1"), r.stderr)
+        let regression = try run([Self.models + "/regression.nnz", "-", "--top-k", "1"], stdin: "")
+        XCTAssertEqual(regression.status, 64)
+    }
+
+    func testEveryFixtureMatchesItsGoldenOutputThroughTheCLI() throws {
+        for name in ["cnn", "cnn_scores", "mlp_all_meta", "mlp_scale_dropout", "regression", "xor_nobias"] {
+            let r = try run([Self.models + "/\(name).nnz", Self.models + "/\(name).input.csv", "--format", "csv"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let expected = try String(contentsOfFile: Self.models + "/\(name).expected.csv", encoding: .utf8)
+                .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            let got = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+            XCTAssertEqual(got.count, expected.count, name)
+            for (row, want) in zip(got, expected) {
+                for (i, value) in want.enumerated() { XCTAssertEqual(Double(row[i])!, value, accuracy: 1e-5, name) }
+            }
+        }
+    }
+
+    func testVerifyAndInspect() throws {
+        let good = try run(["verify", Self.models + "/mlp_all_meta.nnz"])
+        XCTAssertEqual(good.status, 0)
+        XCTAssertTrue(good.stdout.hasPrefix("\(Self.models)/mlp_all_meta.nnz: ok (format 1.0, "), good.stdout)
+        let hostile = Self.root + "/Fixtures/hostile/bad_chunk_crc.nnz"
+        let bad = try run(["verify", hostile])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.hasPrefix("\(hostile): FAILED: byte "), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("CRC-32 mismatch"), bad.stdout)
+
+        let json = try run(["inspect", Self.models + "/mlp_all_meta.nnz", "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["total_parameters"] as? Int, 235)
+        XCTAssertEqual((object["layers"] as! [[String: Any]]).map { $0["kind"] as! String },
+                       ["dense", "relu", "dropout", "batchnorm", "dense", "sigmoid", "dense", "tanh", "dense", "softmax"])
+        XCTAssertEqual((object["self_test"] as! [String: Any])["passed"] as? Bool, true)
+    }
+}
