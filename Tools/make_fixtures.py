@@ -573,8 +573,14 @@ def main():
     hostile_dir = os.path.join(args.out, "hostile")
     os.makedirs(models_dir, exist_ok=True)
     os.makedirs(hostile_dir, exist_ok=True)
-    for old in glob.glob(os.path.join(models_dir, "*")) + glob.glob(os.path.join(hostile_dir, "*")):
-        os.remove(old)
+    # Remove only what an earlier run wrote (others may keep their own files in Fixtures/).
+    old_table = os.path.join(hostile_dir, "expected.tsv")
+    if os.path.exists(old_table):
+        with open(old_table) as f:
+            for line in f.read().splitlines()[1:]:
+                stale = os.path.join(hostile_dir, line.split("\t")[0])
+                if line and os.path.exists(stale):
+                    os.remove(stale)
 
     good = {}
     readme = ["# Good models", "",

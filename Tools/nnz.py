@@ -1401,7 +1401,7 @@ def dump_text(data: bytes, max_field_bytes: int = 32) -> tuple:
         for j, row in enumerate(rows):
             lines.append(f"{offset + 8 * j:>6}  {row.hex(' '):<23}  {text if j == 0 else ''}".rstrip())
         if len(raw) > len(shown):
-            lines.append(f"{'':>6}  {'… ' + str(len(raw) - len(shown)) + ' more bytes':<23}")
+            lines.append(f"{'':>6}  … {len(raw) - len(shown)} more bytes")
 
     for offset, length, text in sorted(trace, key=lambda t: t[0]):
         if offset < covered:
