@@ -322,8 +322,8 @@ def hostile_files(good: dict) -> list:
         "updated to match: the chunk's data runs past the end of the file", short)
     add("missing_nend", "truncated", "no NEND chunk (file_length and CRC consistent): the file "
         "ends before NEND", with_chunks(xor_chunks[:-1]))
-    add("short_text", "truncated", "a 10-byte text file: the length check (at least 40 bytes) "
-        "comes before the signature check", b"hello nnz\n")
+    add("short_text", "badSignature", "a 10-byte text file: the signature is compared on the "
+        "bytes present, before the length check (at least 40 bytes)", b"hello nnz\n")
     add("bad_signature", "badSignature", "a PNG signature instead of the nnz one",
         b"\x89PNG\r\n\x1a\n" + xor[8:])
     add("not_a_model", "badSignature", "a CSV text file", b"x1,x2,x3,y\n" + b"0.5,1.25,-2,3.5\n" * 4)

@@ -446,11 +446,15 @@ class _Reader:
         if self.trace is not None:
             self.trace.append((offset, length, text))
 
-    # -- §10 steps 1-3: length, signature, header -------------------------------------------
+    # -- §10 steps 1-3: signature, length, header -------------------------------------------
 
     def read(self) -> Model:
         d = self.data
         size = len(d)
+        # The signature is compared on the bytes present first, so a short text file is
+        # "not a model" rather than "truncated".
+        if bytes(d[:min(size, 8)]) != SIGNATURE[:min(size, 8)]:
+            raise NNZError("badSignature", _signature_problem(bytes(d[:16])), 0)
         if size < MIN_FILE_LENGTH:
             raise NNZError("truncated", f"the file is {size} bytes; a model file is at least "
                            f"{MIN_FILE_LENGTH} (header and NEND)", size)
