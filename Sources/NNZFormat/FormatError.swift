@@ -32,6 +32,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case writeFailed
     }
 
+    /// The kind of failure.
     public var code: Code
     /// What was wrong and what was expected.
     public var message: String
@@ -50,6 +51,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         self.path = path
     }
 
+    /// `path: byte N, chunk TYPE: message`, leaving out the parts that are unknown.
     public var description: String {
         var place: [String] = []
         if let offset { place.append("byte \(offset)") }

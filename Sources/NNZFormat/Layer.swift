@@ -129,6 +129,7 @@ public enum Layer: Equatable, Sendable {
 
 /// Why a layer cannot take the shape the previous layer produced.
 public struct ShapeMismatch: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What does not fit, and what was expected.
     public var description: String
     public init(_ description: String) { self.description = description }
 }
@@ -143,7 +144,9 @@ public func windowOutput(_ n: Int, _ kernel: Int, _ stride: Int, _ pad: Int) -> 
 
 /// Hyper-parameters of a fully connected layer.
 public struct DenseLayer: Equatable, Sendable {
+    /// Input width (features).
     public var inputs: Int
+    /// Output width (units).
     public var outputs: Int
     /// False for the tutorials' bias-free networks.
     public var hasBias: Bool
@@ -156,14 +159,23 @@ public struct DenseLayer: Equatable, Sendable {
 
 /// Hyper-parameters of a 2-D convolution.
 public struct Conv2DLayer: Equatable, Sendable {
+    /// Channels of the input image.
     public var inChannels: Int
+    /// Channels produced (number of filters).
     public var outChannels: Int
+    /// Window height.
     public var kernelHeight: Int
+    /// Window width.
     public var kernelWidth: Int
+    /// Vertical step between windows.
     public var strideHeight: Int
+    /// Horizontal step between windows.
     public var strideWidth: Int
+    /// Rows of padding above and below.
     public var padHeight: Int
+    /// Columns of padding left and right.
     public var padWidth: Int
+    /// Whether a bias is added per output channel.
     public var hasBias: Bool
     public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
                 strideHeight: Int = 1, strideWidth: Int = 1, padHeight: Int = 0, padWidth: Int = 0,
@@ -182,11 +194,17 @@ public struct Conv2DLayer: Equatable, Sendable {
 
 /// Hyper-parameters of 2-D max pooling.
 public struct MaxPoolLayer: Equatable, Sendable {
+    /// Window height.
     public var kernelHeight: Int
+    /// Window width.
     public var kernelWidth: Int
+    /// Vertical step between windows.
     public var strideHeight: Int
+    /// Horizontal step between windows.
     public var strideWidth: Int
+    /// Rows of padding above and below.
     public var padHeight: Int
+    /// Columns of padding left and right.
     public var padWidth: Int
     public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
                 padHeight: Int = 0, padWidth: Int = 0) {
@@ -211,6 +229,7 @@ public enum DropoutConvention: UInt8, Equatable, Sendable {
 public struct DropoutLayer: Equatable, Sendable {
     /// Probability of dropping a unit during training, in `[0, 1)`.
     public var ratio: Float
+    /// What inference does with the activations.
     public var convention: DropoutConvention
     public init(ratio: Float, convention: DropoutConvention) {
         self.ratio = ratio
@@ -229,9 +248,11 @@ public enum BatchNormAxis: UInt8, Equatable, Sendable {
 /// Hyper-parameters of batch normalization:
 /// `y = (x − running_mean) / sqrt(running_var + epsilon) · gamma + beta` at inference.
 public struct BatchNormLayer: Equatable, Sendable {
+    /// Features (`[F]` input) or channels (`[C, H, W]` input).
     public var axis: BatchNormAxis
     /// Number of features or channels.
     public var channels: Int
+    /// Added to the variance before the square root.
     public var epsilon: Float
     /// Momentum the trainer used for the running statistics (informational at inference).
     public var momentum: Float

@@ -44,6 +44,7 @@ public struct Metadata: Equatable, Sendable {
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
+    /// Whether there are no entries (the writer then omits the META chunk).
     public var isEmpty: Bool { entries.isEmpty }
 
     /// The value for `key`; assigning nil removes it.
@@ -86,38 +87,52 @@ public struct Metadata: Equatable, Sendable {
 
     /// Well-known key names.
     public enum Key {
+        /// The `name` key.
         public static let name = "name"
+        /// The `description` key.
         public static let description = "description"
+        /// The `author` key.
         public static let author = "author"
+        /// The `license` key.
         public static let license = "license"
+        /// The `producer` key.
         public static let producer = "producer"
+        /// The `producerVersion` key.
         public static let producerVersion = "producer_version"
+        /// The `featureNames` key.
         public static let featureNames = "feature_names"
+        /// The `classLabels` key.
         public static let classLabels = "class_labels"
         /// Prefix of the training summary keys (`training.dataset`, `training.epochs`, ...).
         public static let trainingPrefix = "training."
     }
 
+    /// `name`: a short model name.
     public var name: String? {
         get { string(Key.name) }
         set { self[Key.name] = newValue.map(MetadataValue.string) }
     }
+    /// `description`: what the model does.
     public var modelDescription: String? {
         get { string(Key.description) }
         set { self[Key.description] = newValue.map(MetadataValue.string) }
     }
+    /// `author`: who trained or published it.
     public var author: String? {
         get { string(Key.author) }
         set { self[Key.author] = newValue.map(MetadataValue.string) }
     }
+    /// `license`: terms of use, e.g. `MIT`.
     public var license: String? {
         get { string(Key.license) }
         set { self[Key.license] = newValue.map(MetadataValue.string) }
     }
+    /// `producer`: the program that wrote the file, e.g. `nntrain`.
     public var producer: String? {
         get { string(Key.producer) }
         set { self[Key.producer] = newValue.map(MetadataValue.string) }
     }
+    /// `producer_version`: that program's version.
     public var producerVersion: String? {
         get { string(Key.producerVersion) }
         set { self[Key.producerVersion] = newValue.map(MetadataValue.string) }

@@ -65,7 +65,9 @@ public struct ModelFile: Equatable, Sendable {
 ///
 /// A reader accepts any file whose *minimum reader version* is not newer than its own version.
 public struct FormatVersion: Equatable, Comparable, Sendable, CustomStringConvertible {
+    /// Changes when older readers would misread the file.
     public var major: Int
+    /// Changes when something is added (a layer kind, a chunk type, a dtype).
     public var minor: Int
     public init(major: Int, minor: Int) {
         self.major = major
@@ -73,9 +75,11 @@ public struct FormatVersion: Equatable, Comparable, Sendable, CustomStringConver
     }
     /// The version this library writes and reads: 1.0.
     public static let current = FormatVersion(major: 1, minor: 0)
+    /// Orders by major, then minor.
     public static func < (lhs: FormatVersion, rhs: FormatVersion) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }
+    /// `major.minor`, e.g. `1.0`.
     public var description: String { "\(major).\(minor)" }
 }
 
@@ -115,12 +119,14 @@ public struct Tensor: Equatable, Sendable {
 /// is (minimum, maximum) and the runtime computes `(x - min) / (max - min)`. Either one pair
 /// covers every input value (`count == 1`), or there is one pair per input value.
 public struct InputNormalization: Equatable, Sendable {
+    /// Which formula the stored pairs feed.
     public enum Kind: UInt8, Equatable, Sendable {
         /// `(x - mean) / std`.
         case standard = 1
         /// `(x - min) / (max - min)`.
         case minMax = 2
     }
+    /// Standard (mean/std) or min-max.
     public var kind: Kind
     /// Means (standard) or minima (minMax).
     public var first: [Float]
