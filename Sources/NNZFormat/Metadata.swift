@@ -97,11 +97,11 @@ public struct Metadata: Equatable, Sendable {
         public static let license = "license"
         /// The `producer` key.
         public static let producer = "producer"
-        /// The `producerVersion` key.
+        /// The `producer_version` key.
         public static let producerVersion = "producer_version"
-        /// The `featureNames` key.
+        /// The `feature_names` key.
         public static let featureNames = "feature_names"
-        /// The `classLabels` key.
+        /// The `class_labels` key.
         public static let classLabels = "class_labels"
         /// Prefix of the training summary keys (`training.dataset`, `training.epochs`, ...).
         public static let trainingPrefix = "training."
