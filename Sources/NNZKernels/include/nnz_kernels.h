@@ -1,36 +1,182 @@
+/*
+ * nnz_kernels.h: single-threaded float32 compute kernels for nnz (inference + training).
+ *
+ * Conventions
+ *  - Row-major everywhere, float32, leading dimensions ("ld*") are row strides in elements.
+ *  - Every kernel is single-threaded, reentrant and keeps no mutable global state apart from
+ *    the cached choice of code path.  Callers parallelise by splitting rows (M) or images (n)
+ *    and calling the kernel on sub-blocks (offset pointers + the same leading dimensions).
+ *  - Three code paths: "portable" (plain C, any CPU), "avx2" (AVX2+FMA) and "avx512"
+ *    (AVX-512F/VL+FMA).  The best path the CPU supports is chosen at first use; the
+ *    environment variable NNZ_KERNELS=portable|avx2|avx512|auto (read once) overrides it
+ *    (a request for an ISA the CPU lacks falls back to the best supported path below it).
+ *  - No kernel allocates except nnz_sgemm, which may malloc a packing buffer for large
+ *    problems (it uses a stack buffer for small ones).
+ */
 #ifndef NNZ_KERNELS_H
 #define NNZ_KERNELS_H
+
 #include <stddef.h>
 #include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-typedef enum { NNZ_ACT_NONE = 0, NNZ_ACT_RELU = 1, NNZ_ACT_SIGMOID = 2, NNZ_ACT_TANH = 3 } nnz_activation;
+
+/* ------------------------------------------------------------------------------------------
+ * Code-path selection
+ * ------------------------------------------------------------------------------------------ */
+
+/** Code-path identifiers for nnz_kernels_force_path / nnz_kernels_path_id. */
+enum {
+    NNZ_PATH_AUTO = -1,     /**< best path supported by this CPU (the default) */
+    NNZ_PATH_PORTABLE = 0,  /**< plain C */
+    NNZ_PATH_AVX2 = 1,      /**< x86-64 AVX2 + FMA */
+    NNZ_PATH_AVX512 = 2     /**< x86-64 AVX-512F + AVX-512VL + FMA */
+};
+
+/** Name of the active code path: "portable", "avx2" or "avx512". */
 const char *nnz_kernels_path(void);
+
+/** Identifier (NNZ_PATH_PORTABLE/AVX2/AVX512) of the active code path. */
+int nnz_kernels_path_id(void);
+
+/** 1 if this CPU can run the given path (NNZ_PATH_PORTABLE is always supported), else 0. */
+int nnz_kernels_path_supported(int path);
+
+/**
+ * Force the code path (for tests and benchmarks).  NNZ_PATH_AUTO selects the best supported
+ * path.  An unsupported request falls back to the best supported path below it, so check
+ * nnz_kernels_path_id() afterwards.  Not meant to be called while other threads run kernels
+ * (they would simply see either the old or the new path).  Overrides NNZ_KERNELS.
+ */
 void nnz_kernels_force_path(int path);
+
+/* ------------------------------------------------------------------------------------------
+ * GEMM
+ * ------------------------------------------------------------------------------------------ */
+
+/** Activation applied in fused epilogues and by the elementwise kernels. */
+typedef enum { NNZ_ACT_NONE = 0, NNZ_ACT_RELU = 1, NNZ_ACT_SIGMOID = 2, NNZ_ACT_TANH = 3 } nnz_activation;
+
+/**
+ * General SGEMM: C = alpha * op(A) * op(B) + beta * C, where op(X) = X^T if trans != 0.
+ * op(A) is M x K, op(B) is K x N, C is M x N; all row-major with row strides lda/ldb/ldc:
+ * A is stored M x K (transA == 0) or K x M (transA != 0); B is K x N or N x K.
+ * BLAS semantics: when beta == 0, C is not read (NaN/garbage in C does not propagate);
+ * when K == 0 or alpha == 0, C = beta * C.  M, N, K >= 0; nothing happens if M or N is 0.
+ * C must not overlap A or B.  To thread, split M: call with A (and C) offset to the first
+ * row of each block (A + i0*lda, or A + i0 when transA).
+ * No packing at all for M == 1 and, on the SIMD paths, for M <= 12 with transB == 0; other
+ * small problems pack into a stack buffer (32 KB), larger ones malloc a packing buffer of at
+ * most about 640 KB per call.
+ * Unlike nnz_gemm_packed, not batch invariant: the kernel (and so the summation order) depends
+ * on M and the transposes, so results may differ in the last bits when M changes.
+ */
 void nnz_sgemm(int transA, int transB, int M, int N, int K, float alpha,
                const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
+/**
+ * Number of floats needed by nnz_pack_b for a K x N matrix (inference weights W[in=K][out=N]).
+ * The packed layout is opaque: column panels of 32, zero padded; it is the same for every
+ * code path, so packing once at load and switching paths later is fine.
+ */
 size_t nnz_pack_b_size(int K, int N);
-void   nnz_pack_b(int K, int N, const float *B, int ldb, float *packed);
-void   nnz_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
-                       const float *bias, nnz_activation act, float *C, int ldc);
+
+/** Pack the K x N row-major matrix B (row stride ldb >= N) into `packed`
+ *  (nnz_pack_b_size(K, N) floats).  Any 4-byte alignment works, but allocate `packed` 64-byte
+ *  aligned (e.g. UnsafeMutableRawPointer.allocate(byteCount:alignment: 64)): with malloc's
+ *  16-byte alignment every 64-byte load of the weights straddles two cache lines and M == 1
+ *  inference runs about 1.7x slower. */
+void nnz_pack_b(int K, int N, const float *B, int ldb, float *packed);
+
+/**
+ * C[M x N] = act(A[M x K] * B + bias) with B packed by nnz_pack_b(K, N, ...).
+ * bias has N entries (one per output column) or is NULL.  C is overwritten (not read) and must
+ * not overlap A; lda >= K, ldc >= N.  To thread, split M (offset A and C).  M == 1 uses a
+ * dedicated GEMV path.  K == 0 gives C = act(bias).
+ * Bitwise batch invariant on a given path: a row's result does not depend on M, on the row's
+ * position, or on how the rows are split across calls/threads (every element is accumulated
+ * in the same order by the GEMV and the tile kernels).  Different paths differ in the last
+ * bits (FMA vs separate multiply/add, vector exp).
+ */
+void nnz_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
+                     const float *bias, nnz_activation act, float *C, int ldc);
+
+/* ------------------------------------------------------------------------------------------
+ * Elementwise / rowwise (in place allowed: y may equal x; partial overlap is not allowed)
+ * ------------------------------------------------------------------------------------------ */
+
+/** y = max(x, 0).  (NaN inputs give 0 on every path.) */
 void nnz_relu(const float *x, float *y, size_t n);
+
+/** y = 1 / (1 + exp(-x)).  Saturates to exactly 0 / 1 for large |x|, never NaN/inf for
+ *  finite x.  SIMD paths agree with the libm-based portable path to <= 1e-6 absolute. */
 void nnz_sigmoid(const float *x, float *y, size_t n);
+
+/** y = tanh(x).  Saturates to exactly +-1; SIMD paths agree with libm tanhf to <= 1e-6 abs. */
 void nnz_tanh(const float *x, float *y, size_t n);
+
+/** Row-wise softmax of a rows x cols row-major matrix (contiguous rows).  Stable: the row
+ *  maximum is subtracted first, so finite inputs of any size (1e30, -3e38) never overflow and
+ *  -inf entries give 0.  A row containing NaN or +inf, or only -inf, gives NaN. */
 void nnz_softmax_rows(const float *x, float *y, int rows, int cols);
+
+/** y[i][c][s] = x[i][c][s] * scale[c] + shift[c] for i < n, c < channels, s < spatial
+ *  (folded batch-norm, dropout scaling).  scale or shift may be NULL (meaning 1 / 0). */
 void nnz_scale_shift_channels(const float *x, float *y, int n, int channels, int spatial,
                               const float *scale, const float *shift);
-void nnz_im2col(const float *img, int inC, int H, int W, int kh, int kw, int sh, int sw, int ph, int pw,
-                int outH, int outW, float *cols);
-void nnz_col2im(const float *cols, int inC, int H, int W, int kh, int kw, int sh, int sw, int ph, int pw,
-                int outH, int outW, float *img);
+
+/* ------------------------------------------------------------------------------------------
+ * Convolution (NCHW, cross-correlation, zero padding) and pooling
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * im2col for one image img[inC][H][W]: cols is (inC*kh*kw) x (outH*outW) row-major;
+ * row r = (c*kh + i)*kw + j, column p = oh*outW + ow holds
+ * img[c][oh*sh - ph + i][ow*sw - pw + j] or 0 outside the image.
+ */
+void nnz_im2col(const float *img, int inC, int H, int W, int kh, int kw, int sh, int sw,
+                int ph, int pw, int outH, int outW, float *cols);
+
+/** Adjoint of nnz_im2col: ACCUMULATES every cols entry into the image position it was read
+ *  from (entries that fall in the padding are dropped).  img is not cleared first. */
+void nnz_col2im(const float *cols, int inC, int H, int W, int kh, int kw, int sh, int sw,
+                int ph, int pw, int outH, int outW, float *img);
+
+/** Floats of workspace needed by nnz_conv2d_forward (per concurrent call). */
 size_t nnz_conv2d_workspace_size(int inC, int kh, int kw, int outH, int outW);
+
+/**
+ * Forward convolution of n images input[n][inC][H][W] with weight[outC][inC][kh][kw]
+ * (OIHW), bias[outC] (or NULL), stride sh/sw, zero padding ph/pw, fused activation:
+ *   output[n][outC][outH][outW], outH = (H + 2*ph - kh)/sh + 1, outW = (W + 2*pw - kw)/sw + 1.
+ * workspace: nnz_conv2d_workspace_size(inC, kh, kw, outH, outW) floats (no alignment needed,
+ * 64-byte aligned is best).  Each image is computed independently (same bits whatever n).
+ * To thread, split the batch n (each thread its own workspace).
+ */
 void nnz_conv2d_forward(int n, const float *input, int inC, int H, int W,
                         const float *weight, const float *bias, int outC, int kh, int kw,
-                        int sh, int sw, int ph, int pw, nnz_activation act, float *output, float *workspace);
-void nnz_maxpool_forward(int n, int C, int H, int W, const float *input, int kh, int kw, int sh, int sw,
-                         int ph, int pw, int outH, int outW, float *output, int32_t *argmax);
+                        int sh, int sw, int ph, int pw, nnz_activation act,
+                        float *output, float *workspace);
+
+/**
+ * Max-pool of input[n][C][H][W] into output[n][C][outH][outW] over kh x kw windows at
+ * stride sh/sw with padding ph/pw: window (oh, ow) covers rows oh*sh-ph .. +kh-1 and columns
+ * ow*sw-pw .. +kw-1; padded positions never win (only in-image elements are compared; the
+ * first maximum in row-major window order wins ties; a NaN in the window propagates: the
+ * first NaN wins).
+ * argmax (may be NULL) receives, per output element, the flat index into `input`
+ * ((i*C + c)*H + h)*W + w of the winning element (relative to the `input` pointer passed).
+ * A window with no in-image element (only possible when padding >= kernel size) yields
+ * output 0 and argmax -1.
+ */
+void nnz_maxpool_forward(int n, int C, int H, int W, const float *input, int kh, int kw,
+                         int sh, int sw, int ph, int pw, int outH, int outW,
+                         float *output, int32_t *argmax);
+
 #ifdef __cplusplus
 }
 #endif
-#endif
+
+#endif /* NNZ_KERNELS_H */

@@ -1,0 +1,411 @@
+/* AVX-512 path.  Every function carries the target attribute (no global -m flags), including
+ * the always_inline helpers, so clang can inline them into each other. */
+#if defined(__x86_64__)
+#include "nnz_internal.h"
+#include <immintrin.h>
+
+#define T512 __attribute__((target("avx512f,avx512vl,fma")))
+#define INL static inline __attribute__((always_inline))
+
+/* Register tile: MR rows x 32 columns (two zmm per row). */
+#define MR 6
+
+/* ---------------------------------------------------------------------------------------
+ * Vector math
+ * --------------------------------------------------------------------------------------- */
+
+/* exp(x) for x <= 0 (NaN propagates).  Cephes expf reduction + degree-6 polynomial, about
+ * 1 ulp; returns exactly 0 below -87.3365 (where libm would return a subnormal < 1.2e-38). */
+T512 INL __m512 exp_nonpos512(__m512 x) {
+    const __m512 lo = _mm512_set1_ps(-87.33654f);
+    __m512 xc = _mm512_max_ps(lo, x); /* max(lo, NaN) = NaN: second operand on unordered */
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 r2 = _mm512_mul_ps(r, r);
+    p = _mm512_fmadd_ps(p, r2, r);
+    p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    __m512 y = _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+    __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(under, y, _mm512_setzero_ps());
+}
+
+T512 INL __m512 abs512(__m512 x) {
+    return _mm512_castsi512_ps(_mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)));
+}
+
+/* sigmoid(x) = 1/(1+e) (x >= 0) or e/(1+e) (x < 0) with e = exp(-|x|): no overflow. */
+T512 INL __m512 sigmoid512(__m512 x) {
+    __m512 ax = abs512(x);
+    __m512 e = exp_nonpos512(_mm512_sub_ps(_mm512_setzero_ps(), ax));
+    __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), e);
+    __m512 pos = _mm512_div_ps(_mm512_set1_ps(1.0f), d);
+    __m512 neg = _mm512_div_ps(e, d);
+    __mmask16 ge = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
+    return _mm512_mask_blend_ps(ge, neg, pos);
+}
+
+/* tanh: Cephes odd polynomial for |x| < 0.625, else sign(x) * (1-e)/(1+e), e = exp(-2|x|).
+ * Exactly odd: the sign bit of x is ORed into the result. */
+T512 INL __m512 tanh512(__m512 x) {
+    __m512 ax = abs512(x);
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    __m512 e = exp_nonpos512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_add_ps(ax, ax)));
+    __m512 t = _mm512_div_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), e), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    __m512i sign = _mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
+    __mmask16 sm = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    __m512 r = _mm512_mask_blend_ps(sm, t, small);
+    /* the result has the sign of x (also makes tanh(-0) = -0) */
+    return _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(r), sign));
+}
+
+T512 INL __m512 relu512(__m512 x) {
+    return _mm512_max_ps(x, _mm512_setzero_ps()); /* NaN -> 0 (second operand) */
+}
+
+T512 INL __m512 act512(__m512 v, int act) {
+    switch (act) {
+    case NNZ_ACT_RELU: return relu512(v);
+    case NNZ_ACT_SIGMOID: return sigmoid512(v);
+    case NNZ_ACT_TANH: return tanh512(v);
+    default: return v;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * GEMM
+ * --------------------------------------------------------------------------------------- */
+
+T512 INL __mmask16 mask_lo(int nr) { return nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u); }
+T512 INL __mmask16 mask_hi(int nr) { return nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1u); }
+
+/* Epilogue for one row of a tile (32 columns, nr valid). */
+T512 INL void epi_row512(__m512 v0, __m512 v1, __mmask16 m0, __mmask16 m1, float *c,
+                         const nnz_epi *e, const float *bias_n, const float *bias_m_i) {
+    if (e->alpha != 1.0f) {
+        __m512 al = _mm512_set1_ps(e->alpha);
+        v0 = _mm512_mul_ps(v0, al);
+        v1 = _mm512_mul_ps(v1, al);
+    }
+    if (e->beta != 0.0f) {
+        __m512 be = _mm512_set1_ps(e->beta);
+        v0 = _mm512_fmadd_ps(be, _mm512_maskz_loadu_ps(m0, c), v0);
+        v1 = _mm512_fmadd_ps(be, _mm512_maskz_loadu_ps(m1, c + 16), v1);
+    }
+    if (bias_n) {
+        v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, bias_n));
+        v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, bias_n + 16));
+    }
+    if (bias_m_i) {
+        __m512 b = _mm512_set1_ps(*bias_m_i);
+        v0 = _mm512_add_ps(v0, b);
+        v1 = _mm512_add_ps(v1, b);
+    }
+    if (e->act != NNZ_ACT_NONE) {
+        v0 = act512(v0, e->act);
+        v1 = act512(v1, e->act);
+    }
+    if (m0 == 0xFFFF && m1 == 0xFFFF) {
+        _mm512_storeu_ps(c, v0);
+        _mm512_storeu_ps(c + 16, v1);
+    } else {
+        _mm512_mask_storeu_ps(c, m0, v0);
+        _mm512_mask_storeu_ps(c + 16, m1, v1);
+    }
+}
+
+/* mr x 32 tile; A element (i,k) at A[i*rsa + k*csa]; B row k at B + k*rs (32 floats: rs = 32
+ * for packed panels).  masked: B is row-major with only nr valid columns (masked loads, never
+ * reads past them); otherwise the panel is zero padded and read in full. */
+T512 INL void tile512(const int mr, int kc, const float *A, const ptrdiff_t rsa, const ptrdiff_t csa,
+                      const float *B, const ptrdiff_t rs, const int masked, int nr, float *C,
+                      ptrdiff_t ldc, const nnz_epi *e, const float *bias_n, const float *bias_m) {
+    __m512 c0[MR], c1[MR];
+    for (int i = 0; i < mr; i++) {
+        c0[i] = _mm512_setzero_ps();
+        c1[i] = _mm512_setzero_ps();
+    }
+    __mmask16 m0 = mask_lo(nr), m1 = mask_hi(nr);
+    const float *a = A;
+    int k = 0;
+    for (; k + 4 <= kc; k += 4) {
+#define NNZ_STEP(u)                                                                   \
+        {                                                                             \
+            __m512 b0 = masked ? _mm512_maskz_loadu_ps(m0, B + rs * (u))              \
+                               : _mm512_loadu_ps(B + rs * (u));                       \
+            __m512 b1 = masked ? _mm512_maskz_loadu_ps(m1, B + rs * (u) + 16)         \
+                               : _mm512_loadu_ps(B + rs * (u) + 16);                  \
+            for (int i = 0; i < mr; i++) {                                            \
+                __m512 ai = _mm512_set1_ps(a[i * rsa + (u) * csa]);                   \
+                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);                               \
+                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);                               \
+            }                                                                         \
+        }
+        NNZ_STEP(0) NNZ_STEP(1) NNZ_STEP(2) NNZ_STEP(3)
+        B += 4 * rs;
+        a += 4 * csa;
+    }
+    for (; k < kc; k++) {
+        NNZ_STEP(0)
+        B += rs;
+        a += csa;
+    }
+#undef NNZ_STEP
+    for (int i = 0; i < mr; i++)
+        epi_row512(c0[i], c1[i], m0, m1, C + i * ldc, e, bias_n, bias_m ? bias_m + i : NULL);
+}
+
+/* Macro-kernel body: all 32-column panels x all MR-row blocks.  RSA/CSA: A strides; AOFF(i):
+ * offset of row block i; RS/MASKED as in tile512; PANEL(p): offset of panel p in B. */
+#define NNZ_MACRO512(AOFF, RSA, CSA, PANEL, RS, MASKED)                                       \
+    int npanels = (N + 31) / 32;                                                              \
+    for (int p = 0; p < npanels; p++) {                                                       \
+        const float *b = Bp + (PANEL);                                                        \
+        int nr = N - p * 32 < 32 ? N - p * 32 : 32;                                           \
+        const float *bias_n = e->bias_n ? e->bias_n + p * 32 : NULL;                          \
+        float *cp = C + p * 32;                                                               \
+        int i = 0;                                                                            \
+        for (; i + MR <= M; i += MR)                                                          \
+            tile512(MR, kc, A + (AOFF), RSA, CSA, b, RS, MASKED, nr, cp + i * ldc, ldc, e,    \
+                    bias_n, e->bias_m ? e->bias_m + i : NULL);                                \
+        int mr = M - i;                                                                       \
+        if (mr > 0) {                                                                         \
+            const float *a = A + (AOFF);                                                      \
+            float *c = cp + i * ldc;                                                          \
+            const float *bm = e->bias_m ? e->bias_m + i : NULL;                               \
+            switch (mr) {                                                                     \
+            case 1: tile512(1, kc, a, RSA, CSA, b, RS, MASKED, nr, c, ldc, e, bias_n, bm); break; \
+            case 2: tile512(2, kc, a, RSA, CSA, b, RS, MASKED, nr, c, ldc, e, bias_n, bm); break; \
+            case 3: tile512(3, kc, a, RSA, CSA, b, RS, MASKED, nr, c, ldc, e, bias_n, bm); break; \
+            case 4: tile512(4, kc, a, RSA, CSA, b, RS, MASKED, nr, c, ldc, e, bias_n, bm); break; \
+            case 5: tile512(5, kc, a, RSA, CSA, b, RS, MASKED, nr, c, ldc, e, bias_n, bm); break; \
+            default: break;                                                                   \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+T512 static void macro_unpacked512(int M, int N, int kc, const float *A, ptrdiff_t lda,
+                                   const float *Bp, ptrdiff_t panel_stride,
+                                   float *C, ptrdiff_t ldc, const nnz_epi *e) {
+    NNZ_MACRO512(i * lda, lda, 1, p * panel_stride, NNZ_NR, 0)
+}
+
+T512 static void macro_packed512(int M, int N, int kc, const float *A,
+                                 const float *Bp, ptrdiff_t panel_stride,
+                                 float *C, ptrdiff_t ldc, const nnz_epi *e) {
+    NNZ_MACRO512((ptrdiff_t)i * kc, 1, MR, p * panel_stride, NNZ_NR, 0)
+}
+
+/* Small M: A with general strides, B row-major (ldb), no packing at all. */
+T512 static void macro_rowb512(int M, int N, int kc, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                               const float *Bp, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                               const nnz_epi *e) {
+    NNZ_MACRO512(i * rsa, rsa, csa, p * 32, ldb, 1)
+}
+
+/* One row of A times B (packed or row-major, see nnz_gemv_fn).  np panels (np*32 columns)
+ * at once, 2*np accumulators.  (U > 1 would split each column's sum into U interleaved
+ * chains: faster for narrow N, but the result would then differ in the last bits from the
+ * same row computed by tile512 in a batch; gemm_packed promises bitwise batch invariance, so
+ * only U = 1 is used.)  Masked loads on a partial last panel, so row-major B is never read
+ * past column N. */
+T512 INL void gemv_group512(const int np, const int U, int ncols, int K, const float *a,
+                            ptrdiff_t inca, const float *b, ptrdiff_t ps, ptrdiff_t rs, float *c,
+                            const nnz_epi *e, const float *bias_n) {
+    __m512 acc[4][2][4];
+    __mmask16 m[4][2];
+    for (int q = 0; q < np; q++) {
+        m[q][0] = mask_lo(ncols - 32 * q);
+        m[q][1] = mask_hi(ncols - 32 * q);
+        for (int u = 0; u < U; u++) acc[q][0][u] = acc[q][1][u] = _mm512_setzero_ps();
+    }
+    int k = 0;
+    for (; k + U <= K; k += U) {
+        for (int u = 0; u < U; u++) {
+            __m512 av = _mm512_set1_ps(a[u * inca]);
+            for (int q = 0; q < np; q++) {
+                const float *bq = b + q * ps + u * rs;
+                acc[q][0][u] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m[q][0], bq), acc[q][0][u]);
+                acc[q][1][u] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m[q][1], bq + 16), acc[q][1][u]);
+            }
+        }
+        a += U * inca;
+        b += U * rs;
+    }
+    for (; k < K; k++) {
+        __m512 av = _mm512_set1_ps(a[0]);
+        for (int q = 0; q < np; q++) {
+            const float *bq = b + q * ps;
+            acc[q][0][0] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m[q][0], bq), acc[q][0][0]);
+            acc[q][1][0] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m[q][1], bq + 16), acc[q][1][0]);
+        }
+        a += inca;
+        b += rs;
+    }
+    for (int q = 0; q < np; q++) {
+        __m512 v0 = acc[q][0][0], v1 = acc[q][1][0];
+        for (int u = 1; u < U; u++) {
+            v0 = _mm512_add_ps(v0, acc[q][0][u]);
+            v1 = _mm512_add_ps(v1, acc[q][1][u]);
+        }
+        epi_row512(v0, v1, m[q][0], m[q][1], c + 32 * q, e, bias_n ? bias_n + 32 * q : NULL, e->bias_m);
+    }
+}
+
+T512 static void gemv512(int N, int K, const float *a, ptrdiff_t inca, const float *B,
+                         ptrdiff_t ps, ptrdiff_t rs, float *c, const nnz_epi *e) {
+    int npanels = (N + 31) / 32;
+    for (int p = 0; p < npanels;) {
+        int left = npanels - p, ncols = N - 32 * p;
+        const float *b = B + p * ps;
+        float *cp = c + 32 * p;
+        const float *bn = e->bias_n ? e->bias_n + 32 * p : NULL;
+        if (left >= 4) {
+            gemv_group512(4, 1, ncols, K, a, inca, b, ps, rs, cp, e, bn);
+            p += 4;
+        } else if (left == 3) {
+            gemv_group512(3, 1, ncols, K, a, inca, b, ps, rs, cp, e, bn);
+            p += 3;
+        } else if (left == 2) {
+            gemv_group512(2, 1, ncols, K, a, inca, b, ps, rs, cp, e, bn);
+            p += 2;
+        } else {
+            gemv_group512(1, 1, ncols, K, a, inca, b, ps, rs, cp, e, bn);
+            p += 1;
+        }
+    }
+}
+
+/* c[j] = alpha*dot(a, B row j) + beta*c[j]: 4 rows at a time, 2 accumulators per row. */
+T512 static void dotrows512(int N, int K, const float *a, const float *B, ptrdiff_t ldb, float *c,
+                            const nnz_epi *e) {
+    int j = 0;
+    for (; j < N; j += 4) {
+        int rows = N - j < 4 ? N - j : 4;
+        const float *b0 = B + j * ldb;
+        const float *b1 = rows > 1 ? b0 + ldb : b0, *b2 = rows > 2 ? b0 + 2 * ldb : b0,
+                    *b3 = rows > 3 ? b0 + 3 * ldb : b0;
+        __m512 s[8];
+        for (int t = 0; t < 8; t++) s[t] = _mm512_setzero_ps();
+        int k = 0;
+        for (; k + 32 <= K; k += 32) {
+            __m512 x0 = _mm512_loadu_ps(a + k), x1 = _mm512_loadu_ps(a + k + 16);
+            s[0] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + k), s[0]);
+            s[1] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b0 + k + 16), s[1]);
+            s[2] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b1 + k), s[2]);
+            s[3] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b1 + k + 16), s[3]);
+            s[4] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b2 + k), s[4]);
+            s[5] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b2 + k + 16), s[5]);
+            s[6] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b3 + k), s[6]);
+            s[7] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b3 + k + 16), s[7]);
+        }
+        for (; k < K; k += 16) {
+            __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1u);
+            __m512 x0 = _mm512_maskz_loadu_ps(m, a + k);
+            s[0] = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b0 + k), s[0]);
+            s[2] = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b1 + k), s[2]);
+            s[4] = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b2 + k), s[4]);
+            s[6] = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b3 + k), s[6]);
+        }
+        for (int r = 0; r < rows; r++) {
+            float d = _mm512_reduce_add_ps(_mm512_add_ps(s[2 * r], s[2 * r + 1]));
+            float v = e->alpha * d;
+            if (e->beta != 0.0f) v += e->beta * c[j + r];
+            c[j + r] = v;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Elementwise
+ * --------------------------------------------------------------------------------------- */
+
+#define NNZ_UNARY512(name, fn)                                                           \
+    T512 static void name(const float *x, float *y, size_t n) {                          \
+        size_t i = 0;                                                                    \
+        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, fn(_mm512_loadu_ps(x + i))); \
+        if (i < n) {                                                                     \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                             \
+            _mm512_mask_storeu_ps(y + i, m, fn(_mm512_maskz_loadu_ps(m, x + i)));        \
+        }                                                                                \
+    }
+
+NNZ_UNARY512(relu_arr512, relu512)
+NNZ_UNARY512(sigmoid_arr512, sigmoid512)
+NNZ_UNARY512(tanh_arr512, tanh512)
+
+T512 static void softmax512(const float *x, float *y, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (ptrdiff_t)r * cols;
+        float *yr = y + (ptrdiff_t)r * cols;
+        int j;
+        __m512 mx = _mm512_set1_ps(-__builtin_inff());
+        for (j = 0; j + 16 <= cols; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(xr + j));
+        if (j < cols) {
+            __mmask16 m = (__mmask16)((1u << (cols - j)) - 1u);
+            mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, xr + j));
+        }
+        float mxs = _mm512_reduce_max_ps(mx);
+        __m512 vm = _mm512_set1_ps(mxs);
+        __m512 sum = _mm512_setzero_ps();
+        for (j = 0; j + 16 <= cols; j += 16) {
+            __m512 ev = exp_nonpos512(_mm512_sub_ps(_mm512_loadu_ps(xr + j), vm));
+            _mm512_storeu_ps(yr + j, ev);
+            sum = _mm512_add_ps(sum, ev);
+        }
+        if (j < cols) {
+            __mmask16 m = (__mmask16)((1u << (cols - j)) - 1u);
+            __m512 ev = exp_nonpos512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, xr + j), vm));
+            ev = _mm512_maskz_mov_ps(m, ev);
+            _mm512_mask_storeu_ps(yr + j, m, ev);
+            sum = _mm512_add_ps(sum, ev);
+        }
+        __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+        for (j = 0; j + 16 <= cols; j += 16) _mm512_storeu_ps(yr + j, _mm512_mul_ps(_mm512_loadu_ps(yr + j), inv));
+        if (j < cols) {
+            __mmask16 m = (__mmask16)((1u << (cols - j)) - 1u);
+            _mm512_mask_storeu_ps(yr + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, yr + j), inv));
+        }
+    }
+}
+
+T512 static void scale_shift512(const float *x, float *y, size_t n, float scale, float shift) {
+    __m512 s = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(_mm512_loadu_ps(x + i), s, t));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), s, t));
+    }
+}
+
+const nnz_path_ops nnz_ops_avx512 = {
+    .name = "avx512",
+    .mr = MR,
+    .macro_unpacked = macro_unpacked512,
+    .macro_packed = macro_packed512,
+    .macro_rowb = macro_rowb512,
+    .gemv = gemv512,
+    .dotrows = dotrows512,
+    .relu = relu_arr512,
+    .sigmoid = sigmoid_arr512,
+    .tanh_ = tanh_arr512,
+    .softmax = softmax512,
+    .scale_shift = scale_shift512,
+};
+
+#endif /* __x86_64__ */

@@ -1,0 +1,79 @@
+/* Internal declarations shared by the NNZKernels translation units (not public API). */
+#ifndef NNZ_INTERNAL_H
+#define NNZ_INTERNAL_H
+
+#include "nnz_kernels.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* Width of a packed-B column panel (floats).  Same for every path. */
+#define NNZ_NR 32
+
+/* Epilogue of a GEMM block: C = act(alpha*acc + beta*C + bias_n[j] + bias_m[i]).
+ * beta == 0 means C is not read.  bias_n / bias_m are offset to the block origin and may be
+ * NULL.  act is applied last. */
+typedef struct {
+    float alpha;
+    float beta;
+    const float *bias_n;
+    const float *bias_m;
+    int act;
+} nnz_epi;
+
+/* Macro-kernel: C[M x N] (op) A[M x kc] * Bp, where Bp holds ceil(N/32) panels, panel p at
+ * Bp + p*panel_stride, each kc rows of 32 floats (zero padded beyond N).
+ *   unpacked A: element (i,k) at A[i*lda + k]
+ *   packed A:   MR-row blocks, block b at A + b*MR*kc, element (i,k) at blk[k*MR + i%MR]
+ *               (rows past M zero padded or garbage: those rows are never stored),
+ *               or, if ops->pack_a_rows, row-major: element (i,k) at A[i*kc + k]. */
+typedef void (*nnz_macro_unpacked_fn)(int M, int N, int kc, const float *A, ptrdiff_t lda,
+                                      const float *Bp, ptrdiff_t panel_stride,
+                                      float *C, ptrdiff_t ldc, const nnz_epi *e);
+/* Small-M variant without packing: A element (i,k) at A[i*rsa + k*csa], B row-major (ldb);
+ * never reads B past column N. */
+typedef void (*nnz_macro_rowb_fn)(int M, int N, int K, const float *A, ptrdiff_t rsa,
+                                  ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,
+                                  ptrdiff_t ldc, const nnz_epi *e);
+typedef void (*nnz_macro_packed_fn)(int M, int N, int kc, const float *Ap,
+                                    const float *Bp, ptrdiff_t panel_stride,
+                                    float *C, ptrdiff_t ldc, const nnz_epi *e);
+/* GEMV (one row of A): c[0..N) = epi(sum_k a[k*inca] * B(k, j)), where column j
+ * of B lives in panel p = j/32 at B + p*panel_stride + k*row_stride + j%32.  Packed B:
+ * panel_stride = K*32, row_stride = 32; row-major B: panel_stride = 32, row_stride = ldb
+ * (columns >= N are never read).  Each column is ONE accumulation chain over k starting from
+ * 0, exactly like a column of the register tiles, so that a row gives bitwise the same result
+ * through the GEMV and the tile kernels (batch invariance of gemm_packed). */
+typedef void (*nnz_gemv_fn)(int N, int K, const float *a, ptrdiff_t inca, const float *B,
+                            ptrdiff_t panel_stride, ptrdiff_t row_stride, float *c, const nnz_epi *e);
+/* Dot rows: c[j] = alpha * dot(a[0..K), B[j*ldb .. +K)) + beta*c[j] (beta == 0: c not read),
+ * j < N.  Only e->alpha and e->beta are used. */
+typedef void (*nnz_dotrows_fn)(int N, int K, const float *a, const float *B, ptrdiff_t ldb,
+                               float *c, const nnz_epi *e);
+typedef void (*nnz_unary_fn)(const float *x, float *y, size_t n);
+typedef void (*nnz_softmax_fn)(const float *x, float *y, int rows, int cols);
+typedef void (*nnz_scale_shift_fn)(const float *x, float *y, size_t n, float scale, float shift);
+
+typedef struct {
+    const char *name;
+    int mr;          /* rows of the register tile (packed-A block height) */
+    int pack_a_rows; /* packed A is row-major (i*kc + k) instead of MR-row blocks */
+    nnz_macro_unpacked_fn macro_unpacked;
+    nnz_macro_packed_fn macro_packed;
+    nnz_macro_rowb_fn macro_rowb; /* may be NULL (then small M packs B too) */
+    nnz_gemv_fn gemv;
+    nnz_dotrows_fn dotrows;
+    nnz_unary_fn relu, sigmoid, tanh_;
+    nnz_softmax_fn softmax;
+    nnz_scale_shift_fn scale_shift; /* y = x*scale + shift over n contiguous floats */
+} nnz_path_ops;
+
+extern const nnz_path_ops nnz_ops_portable;
+#if defined(__x86_64__)
+extern const nnz_path_ops nnz_ops_avx2;
+extern const nnz_path_ops nnz_ops_avx512;
+#endif
+
+/* Active path table (cached dispatch). */
+const nnz_path_ops *nnz_active_ops(void);
+
+#endif

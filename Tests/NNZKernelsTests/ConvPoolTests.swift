@@ -1,0 +1,216 @@
+import NNZKernels
+import XCTest
+
+/// (kh, kw, sh, sw, ph, pw, H, W, inC, outC, n)
+typealias ConvCase = (kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, H: Int, W: Int, inC: Int, outC: Int, n: Int)
+
+/// Convolution / pooling configurations: kernels 1/2/3/5 (square and not), strides 1/2/3
+/// (equal and not), paddings 0/1/2 (equal and not, including padding >= kernel), odd image sizes.
+func convCases() -> [ConvCase] {
+    let kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (3, 1), (2, 5), (1, 3)]
+    let strides = [(1, 1), (2, 2), (3, 3), (1, 2), (3, 2)]
+    let pads = [(0, 0), (1, 1), (2, 2), (0, 1), (2, 1)]
+    let images = [(7, 9), (5, 5), (12, 11), (1, 8), (9, 4), (16, 16)]
+    let inCs = [1, 3, 2, 5]
+    let outCs = [1, 5, 17, 33, 4]
+    var out: [ConvCase] = []
+    var n = 0
+    for (kh, kw) in kernels {
+        for (sh, sw) in strides {
+            for (ph, pw) in pads {
+                let (H, W) = images[n % images.count]
+                n += 1
+                if H + 2 * ph < kh || W + 2 * pw < kw { continue }
+                out.append((kh, kw, sh, sw, ph, pw, H, W, inCs[n % inCs.count], outCs[n % outCs.count], 1 + n % 2))
+            }
+        }
+    }
+    return out
+}
+
+func outSize(_ c: ConvCase) -> (Int, Int) {
+    ((c.H + 2 * c.ph - c.kh) / c.sh + 1, (c.W + 2 * c.pw - c.kw) / c.sw + 1)
+}
+
+final class ConvPoolTests: XCTestCase {
+    /// Reference im2col (straight from the definition).
+    func refIm2col(_ img: [Float], _ c: ConvCase, _ oH: Int, _ oW: Int) -> [Float] {
+        var cols = [Float](repeating: 0, count: c.inC * c.kh * c.kw * oH * oW)
+        for ch in 0..<c.inC { for i in 0..<c.kh { for j in 0..<c.kw {
+            let r = (ch * c.kh + i) * c.kw + j
+            for oh in 0..<oH { for ow in 0..<oW {
+                let ih = oh * c.sh - c.ph + i, iw = ow * c.sw - c.pw + j
+                if ih >= 0 && ih < c.H && iw >= 0 && iw < c.W {
+                    cols[r * oH * oW + oh * oW + ow] = img[(ch * c.H + ih) * c.W + iw]
+                }
+            } }
+        } } }
+        return cols
+    }
+
+    func testIm2colExactAndCol2imAdjoint() {
+        var rng = SplitMix64(seed: 21)
+        for c in convCases() {
+            let (oH, oW) = outSize(c)
+            let img = rng.floats(c.inC * c.H * c.W)
+            let rows = c.inC * c.kh * c.kw, P = oH * oW
+            var cols = [Float](repeating: sentinel, count: rows * P + 9)
+            nnz_im2col(img, Int32(c.inC), Int32(c.H), Int32(c.W), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                       Int32(c.ph), Int32(c.pw), Int32(oH), Int32(oW), &cols)
+            let ref = refIm2col(img, c, oH, oW)
+            XCTAssertEqual(Array(cols[0..<(rows * P)]), ref, "im2col \(c)")
+            for g in (rows * P)..<cols.count { XCTAssertEqual(cols[g], sentinel, "im2col overran \(c)") }
+
+            // Adjoint: <im2col(x), y> == <x, col2im(y)> (col2im accumulates into a zeroed image).
+            let y = rng.floats(rows * P)
+            var back = [Float](repeating: 0, count: c.inC * c.H * c.W + 7)
+            for g in (c.inC * c.H * c.W)..<back.count { back[g] = sentinel }
+            nnz_col2im(y, Int32(c.inC), Int32(c.H), Int32(c.W), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                       Int32(c.ph), Int32(c.pw), Int32(oH), Int32(oW), &back)
+            for g in (c.inC * c.H * c.W)..<back.count { XCTAssertEqual(back[g], sentinel, "col2im overran \(c)") }
+            var lhs = 0.0, rhs = 0.0, mag = 0.0
+            for k in 0..<(rows * P) { lhs += Double(cols[k]) * Double(y[k]); mag += abs(Double(cols[k]) * Double(y[k])) }
+            for k in 0..<(c.inC * c.H * c.W) { rhs += Double(img[k]) * Double(back[k]) }
+            // col2im sums at most kh*kw float32 terms per pixel: relative error <= kh*kw*u per
+            // pixel, i.e. |lhs - rhs| <= (kh*kw + 1)*u*sum|x*y| (x2 margin).
+            XCTAssertLessThanOrEqual(abs(lhs - rhs), 2 * Double(c.kh * c.kw + 1) * u32 * mag + 1e-12, "adjoint \(c)")
+
+            // Exact col2im reference and accumulation (not overwrite).
+            var refBack = [Double](repeating: 0, count: c.inC * c.H * c.W)
+            for ch in 0..<c.inC { for i in 0..<c.kh { for j in 0..<c.kw {
+                let r = (ch * c.kh + i) * c.kw + j
+                for oh in 0..<oH { for ow in 0..<oW {
+                    let ih = oh * c.sh - c.ph + i, iw = ow * c.sw - c.pw + j
+                    if ih >= 0 && ih < c.H && iw >= 0 && iw < c.W { refBack[(ch * c.H + ih) * c.W + iw] += Double(y[r * P + oh * oW + ow]) }
+                } }
+            } } }
+            var acc = [Float](repeating: 1, count: c.inC * c.H * c.W)
+            nnz_col2im(y, Int32(c.inC), Int32(c.H), Int32(c.W), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                       Int32(c.ph), Int32(c.pw), Int32(oH), Int32(oW), &acc)
+            for k in 0..<acc.count {
+                XCTAssertEqual(Double(acc[k]), 1 + refBack[k], accuracy: 1e-5 * Double(c.kh * c.kw + 1), "col2im accumulate \(c)")
+            }
+        }
+    }
+
+    func testConv2dForward() {
+        var rng = SplitMix64(seed: 22)
+        var idx = 0
+        for c in convCases() {
+            let (oH, oW) = outSize(c)
+            let K = c.inC * c.kh * c.kw, P = oH * oW
+            let input = rng.floats(c.n * c.inC * c.H * c.W), weight = rng.floats(c.outC * K), biasV = rng.floats(c.outC)
+            let act = allActivations[idx % 4]
+            let useBias = (idx / 4) % 2 == 0
+            idx += 1
+            // reference
+            var ref = [Double](repeating: 0, count: c.n * c.outC * P), mag = ref
+            for b in 0..<c.n { for o in 0..<c.outC { for oh in 0..<oH { for ow in 0..<oW {
+                var s = useBias ? Double(biasV[o]) : 0, m = abs(s)
+                for ch in 0..<c.inC { for i in 0..<c.kh { for j in 0..<c.kw {
+                    let ih = oh * c.sh - c.ph + i, iw = ow * c.sw - c.pw + j
+                    if ih >= 0 && ih < c.H && iw >= 0 && iw < c.W {
+                        let p = Double(weight[((o * c.inC + ch) * c.kh + i) * c.kw + j]) * Double(input[((b * c.inC + ch) * c.H + ih) * c.W + iw])
+                        s += p
+                        m += abs(p)
+                    }
+                } } }
+                let k = ((b * c.outC + o) * oH + oh) * oW + ow
+                ref[k] = refAct(s, act)
+                mag[k] = m
+            } } } }
+            let wsSize = nnz_conv2d_workspace_size(Int32(c.inC), Int32(c.kh), Int32(c.kw), Int32(oH), Int32(oW))
+            XCTAssertGreaterThanOrEqual(wsSize, K * P)
+            forEachPath { path in
+                var ws = [Float](repeating: sentinel, count: wsSize + 11)
+                var out = [Float](repeating: .nan, count: ref.count + 13)
+                for g in ref.count..<out.count { out[g] = sentinel }
+                nnz_conv2d_forward(Int32(c.n), input, Int32(c.inC), Int32(c.H), Int32(c.W), weight, useBias ? biasV : nil,
+                                   Int32(c.outC), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw), Int32(c.ph), Int32(c.pw),
+                                   act, &out, &ws)
+                for g in wsSize..<ws.count { XCTAssertEqual(ws[g], sentinel, "conv workspace overran \(c)") }
+                for g in ref.count..<out.count { XCTAssertEqual(out[g], sentinel, "conv output overran \(c)") }
+                var bad = 0
+                for k in 0..<ref.count {
+                    let tol = gemmTol(k: K, mag: mag[k], act: act)
+                    if !(abs(Double(out[k]) - ref[k]) <= tol) {
+                        if bad < 3 { XCTFail("conv \(path) \(c) act=\(actName(act)) bias=\(useBias) out[\(k)]=\(out[k]) ref=\(ref[k]) tol=\(tol)") }
+                        bad += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// A larger convolution crossing the GEMM blocking (K = 64*3*3 = 576 > KC, outC > MC).
+    func testConv2dForwardLarge() {
+        var rng = SplitMix64(seed: 23)
+        let c: ConvCase = (3, 3, 1, 1, 1, 1, 10, 13, 64, 130, 1)
+        let (oH, oW) = outSize(c)
+        let K = c.inC * 9, P = oH * oW
+        let input = rng.floats(c.inC * c.H * c.W), weight = rng.floats(c.outC * K), biasV = rng.floats(c.outC)
+        var cols = [Float](repeating: 0, count: K * P)
+        nnz_im2col(input, Int32(c.inC), Int32(c.H), Int32(c.W), 3, 3, 1, 1, 1, 1, Int32(oH), Int32(oW), &cols)
+        let (ref, mag) = refMatmul(transA: false, transB: false, M: c.outC, N: P, K: K, A: weight, lda: K, B: cols, ldb: P)
+        forEachPath { path in
+            var ws = [Float](repeating: 0, count: nnz_conv2d_workspace_size(Int32(c.inC), 3, 3, Int32(oH), Int32(oW)))
+            var out = [Float](repeating: 0, count: c.outC * P)
+            nnz_conv2d_forward(1, input, Int32(c.inC), Int32(c.H), Int32(c.W), weight, biasV, Int32(c.outC), 3, 3, 1, 1, 1, 1,
+                               NNZ_ACT_RELU, &out, &ws)
+            for o in 0..<c.outC { for p in 0..<P {
+                let r = max(ref[o * P + p] + Double(biasV[o]), 0)
+                let tol = gemmTol(k: K, mag: mag[o * P + p] + abs(Double(biasV[o])))
+                if !(abs(Double(out[o * P + p]) - r) <= tol) { XCTFail("conv large \(path) [\(o)][\(p)] \(out[o * P + p]) vs \(r)"); return }
+            } }
+        }
+    }
+
+    func refMaxpool(_ x: [Float], _ c: ConvCase, _ oH: Int, _ oW: Int) -> ([Float], [Int32]) {
+        var out: [Float] = [], arg: [Int32] = []
+        for pl in 0..<(c.n * c.inC) { for oh in 0..<oH { for ow in 0..<oW {
+            var best: Float = 0, bi = -1
+            for i in 0..<c.kh { for j in 0..<c.kw {
+                let h = oh * c.sh - c.ph + i, w = ow * c.sw - c.pw + j
+                if h < 0 || h >= c.H || w < 0 || w >= c.W { continue }
+                let k = (pl * c.H + h) * c.W + w
+                if bi < 0 || x[k] > best { best = x[k]; bi = k }
+            } }
+            out.append(best)
+            arg.append(Int32(bi))
+        } } }
+        return (out, arg)
+    }
+
+    func testMaxpool() {
+        var rng = SplitMix64(seed: 24)
+        var cases = convCases()
+        cases.append((1, 1, 1, 1, 1, 1, 4, 3, 2, 0, 1))   // padding >= kernel: border windows are empty
+        cases.append((2, 2, 2, 2, 2, 0, 4, 4, 1, 0, 2))
+        for (t, c) in cases.enumerated() {
+            let (oH, oW) = outSize(c)
+            // All-negative values, so a padded zero would win if padding were compared; quantised
+            // on odd cases to create ties (first in window order must win).
+            var x = rng.floats(c.n * c.inC * c.H * c.W, -5, -0.01)
+            if t % 2 == 1 { x = x.map { ($0 * 2).rounded(.down) / 2 } }
+            let (ro, ra) = refMaxpool(x, c, oH, oW)
+            var out = [Float](repeating: sentinel, count: ro.count + 3)
+            var arg = [Int32](repeating: 77, count: ro.count + 3)
+            nnz_maxpool_forward(Int32(c.n), Int32(c.inC), Int32(c.H), Int32(c.W), x, Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                                Int32(c.ph), Int32(c.pw), Int32(oH), Int32(oW), &out, &arg)
+            XCTAssertEqual(Array(out[0..<ro.count]), ro, "maxpool \(c)")
+            XCTAssertEqual(Array(arg[0..<ra.count]), ra, "maxpool argmax \(c)")
+            XCTAssertEqual(Array(out[ro.count...]), [sentinel, sentinel, sentinel])
+            XCTAssertEqual(Array(arg[ra.count...]), [77, 77, 77])
+            var out2 = [Float](repeating: sentinel, count: ro.count)
+            nnz_maxpool_forward(Int32(c.n), Int32(c.inC), Int32(c.H), Int32(c.W), x, Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                                Int32(c.ph), Int32(c.pw), Int32(oH), Int32(oW), &out2, nil)
+            XCTAssertEqual(out2, ro, "maxpool without argmax \(c)")
+        }
+        // NaN propagates (first NaN wins)
+        var out: [Float] = [0]
+        var arg: [Int32] = [0]
+        nnz_maxpool_forward(1, 1, 2, 2, [1, .nan, 3, .nan], 2, 2, 2, 2, 0, 0, 1, 1, &out, &arg)
+        XCTAssertTrue(out[0].isNaN)
+        XCTAssertEqual(arg[0], 1)
+    }
+}
