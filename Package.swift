@@ -28,6 +28,7 @@ let package = Package(
             dependencies: ["NNZRuntime", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
+        .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
         .testTarget(name: "CLITests", dependencies: ["nninfer"]),

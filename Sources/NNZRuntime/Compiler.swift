@@ -57,7 +57,7 @@ enum Compiler {
                     activation = act
                     consumed += 1
                 }
-                let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(1, nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs))))
+                let packed = allocateAligned(floats: nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs)))
                 weight.withUnsafeBufferPointer { nnz_pack_b(Int32(d.inputs), Int32(d.outputs), $0.baseAddress, Int32(d.outputs), packed) }
                 steps.append(.dense(packed: packed, bias: bias, inputs: d.inputs, outputs: d.outputs, activation: activation))
                 index += consumed

@@ -49,7 +49,7 @@ final class Plan: @unchecked Sendable {
 
     deinit {
         for step in steps {
-            if case .dense(let packed, _, _, _, _) = step { packed.deallocate() }
+            if case .dense(let packed, _, _, _, _) = step { deallocateAligned(packed) }
         }
     }
 
@@ -137,16 +137,16 @@ final class Scratch {
 
     init(plan: Plan, rows: Int) {
         self.rows = rows
-        let size = max(1, rows * plan.maxWidth)
-        a = .allocate(capacity: size)
-        b = .allocate(capacity: size)
-        workspace = .allocate(capacity: max(1, plan.convWorkspace))
+        let size = rows * plan.maxWidth
+        a = allocateAligned(floats: size)
+        b = allocateAligned(floats: size)
+        workspace = allocateAligned(floats: plan.convWorkspace)
     }
 
     deinit {
-        a.deallocate()
-        b.deallocate()
-        workspace.deallocate()
+        deallocateAligned(a)
+        deallocateAligned(b)
+        deallocateAligned(workspace)
     }
 }
 
@@ -154,4 +154,14 @@ final class Scratch {
 func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     if let array { return array.withUnsafeBufferPointer { body($0.baseAddress) } }
     return body(nil)
+}
+
+/// Float storage aligned to 64 bytes, so that 512-bit loads never straddle two cache lines.
+func allocateAligned(floats count: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+        .bindMemory(to: Float.self, capacity: max(1, count))
+}
+
+func deallocateAligned(_ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).deallocate()
 }
