@@ -84,7 +84,7 @@ public final class CSVReader {
     }
 
     private init(descriptor: Int32, owns: Bool, name: String, delimiter: UInt8, bufferSize: Int) {
-        precondition(delimiter != nnzQuote && delimiter != nnzLF && delimiter != nnzCR,
+        precondition(delimiter != nnzcsvQuote && delimiter != nnzcsvLF && delimiter != nnzcsvCR,
                      "the delimiter cannot be a quote or a line break")
         self.fd = descriptor
         self.ownsDescriptor = owns
@@ -171,11 +171,11 @@ public final class CSVReader {
             var needMore = false
             while pos < filled {
                 let c = buf[pos]
-                if c == nnzLF {
+                if c == nnzcsvLF {
                     pos += 1
-                } else if c == nnzCR {
+                } else if c == nnzcsvCR {
                     if pos + 1 < filled {
-                        pos += buf[pos + 1] == nnzLF ? 2 : 1
+                        pos += buf[pos + 1] == nnzcsvLF ? 2 : 1
                     } else if eof {
                         pos += 1
                     } else {
@@ -250,7 +250,7 @@ public final class CSVReader {
             let c = buf[r]
             buf[w] = c
             w += 1
-            r += c == nnzQuote ? 2 : 1
+            r += c == nnzcsvQuote ? 2 : 1
         }
         return w
     }
@@ -331,7 +331,7 @@ public final class CSVReader {
                 continue
             }
             let block = UnsafeBufferPointer(start: UnsafePointer(buf + start), count: filled - start)
-            let r = CSVChunkParser.parseFloats(block, isFinal: eof, delimiter: delimiter, columns: columns,
+            let r = CSVChunkParser.parseFloats(block, complete: eof, delimiter: delimiter, columns: columns,
                                                into: out + rows * rowStride, rowStride: rowStride,
                                                maxRows: maxRows - rows, startLine: nextLine,
                                                startOffset: bufferOffset + Int64(start), name: name)
@@ -355,11 +355,16 @@ public final class CSVReader {
 
     // MARK: - Chunks (for parallel parsing)
 
-    /// A block of whole records in the reader's buffer, valid until the next reading call.
+    /// A block of whole records in the reader's buffer (it starts and ends on record
+    /// boundaries), valid until the next reading call. Parse it, or the pieces given by
+    /// `CSVChunkParser.split`, with `complete: true`.
     public struct Chunk {
         public let bytes: UnsafeBufferPointer<UInt8>
-        /// The input ends with this block (its end terminates its last record).
-        public let isFinal: Bool
+        /// The input ends with this block.
+        public let isLast: Bool
+        /// Former name of `isLast`.
+        @available(*, deprecated, renamed: "isLast", message: "every chunk ends on a record boundary: parse its pieces with complete: true")
+        public var isFinal: Bool { isLast }
         /// Physical line number of the block's first byte (exact if every previous block was
         /// consumed with its line count).
         public let startLine: Int
@@ -380,11 +385,11 @@ public final class CSVReader {
             if start == filled { return nil }
             if eof {
                 return Chunk(bytes: UnsafeBufferPointer(start: buf + start, count: filled - start),
-                             isFinal: true, startLine: nextLine, startOffset: bufferOffset + Int64(start))
+                             isLast: true, startLine: nextLine, startOffset: bufferOffset + Int64(start))
             }
             if let end = CSVScan.lastBoundary(buf, start, filled, false), end > start {
                 return Chunk(bytes: UnsafeBufferPointer(start: buf + start, count: end - start),
-                             isFinal: false, startLine: nextLine, startOffset: bufferOffset + Int64(start))
+                             isLast: false, startLine: nextLine, startOffset: bufferOffset + Int64(start))
             }
             // No complete record in the buffer: read more (growing if needed).
             try fill()

@@ -12,9 +12,9 @@ import Darwin
 // input. Positions are byte offsets from a base pointer; `limit` is the end of the valid bytes
 // and `final` says whether the input ends there (otherwise hitting `limit` means "need more").
 
-@usableFromInline let nnzLF: UInt8 = 0x0A
-@usableFromInline let nnzCR: UInt8 = 0x0D
-@usableFromInline let nnzQuote: UInt8 = 0x22
+@usableFromInline let nnzcsvLF: UInt8 = 0x0A
+@usableFromInline let nnzcsvCR: UInt8 = 0x0D
+@usableFromInline let nnzcsvQuote: UInt8 = 0x22
 
 /// Result of scanning one field.
 @usableFromInline
@@ -45,9 +45,9 @@ enum CSVScan {
     static func scanField(_ b: UnsafePointer<UInt8>, _ pos: Int, _ limit: Int, _ final: Bool,
                           _ delim: UInt8) -> CSVFieldScan {
         var r = CSVFieldScan()
-        let maxSpecial = max(delim, nnzQuote)
+        let maxSpecial = max(delim, nnzcsvQuote)
         var i = pos
-        if i < limit && b[i] == nnzQuote {
+        if i < limit && b[i] == nnzcsvQuote {
             return scanQuoted(b, pos, limit, final, delim)
         }
         while i < limit {
@@ -57,15 +57,15 @@ enum CSVScan {
                 r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .delimiter
                 return r
             }
-            if c == nnzLF {
+            if c == nnzcsvLF {
                 r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .recordEnd
                 return r
             }
-            if c == nnzCR {
+            if c == nnzcsvCR {
                 r.contentStart = pos; r.contentEnd = i
                 return finishCR(&r, b, i, limit, final)
             }
-            if c == nnzQuote {
+            if c == nnzcsvQuote {
                 r.stop = .error
                 r.errorKind = .quoteInUnquotedField
                 r.errorPos = i
@@ -85,7 +85,7 @@ enum CSVScan {
     static func finishCR(_ r: inout CSVFieldScan, _ b: UnsafePointer<UInt8>, _ i: Int, _ limit: Int,
                          _ final: Bool) -> CSVFieldScan {
         if i + 1 < limit {
-            r.next = b[i + 1] == nnzLF ? i + 2 : i + 1
+            r.next = b[i + 1] == nnzcsvLF ? i + 2 : i + 1
             r.stop = .recordEnd
         } else if final {
             r.next = i + 1
@@ -104,7 +104,7 @@ enum CSVScan {
         r.contentStart = pos + 1
         var i = pos + 1
         while true {
-            guard let q = findByte(nnzQuote, b, i, limit) else {
+            guard let q = findByte(nnzcsvQuote, b, i, limit) else {
                 if final {
                     r.stop = .error
                     r.errorKind = .unterminatedQuote
@@ -121,7 +121,7 @@ enum CSVScan {
                 break
             }
             let c = b[q + 1]
-            if c == nnzQuote {
+            if c == nnzcsvQuote {
                 r.escaped = true
                 i = q + 2
                 continue
@@ -130,10 +130,10 @@ enum CSVScan {
             if c == delim {
                 r.next = q + 2
                 r.stop = .delimiter
-            } else if c == nnzLF {
+            } else if c == nnzcsvLF {
                 r.next = q + 2
                 r.stop = .recordEnd
-            } else if c == nnzCR {
+            } else if c == nnzcsvCR {
                 _ = finishCR(&r, b, q + 1, limit, final)
                 if r.stop == .needMore { return r }
             } else {
@@ -156,10 +156,10 @@ enum CSVScan {
         var i = from
         while i < to {
             let c = b[i]
-            if c == nnzLF {
+            if c == nnzcsvLF {
                 n += 1
-            } else if c == nnzCR {
-                if !(i + 1 < to && b[i + 1] == nnzLF) { n += 1 }
+            } else if c == nnzcsvCR {
+                if !(i + 1 < to && b[i + 1] == nnzcsvLF) { n += 1 }
             }
             i += 1
         }
@@ -192,12 +192,12 @@ enum CSVScan {
         var pos = from
         while pos < to {
             // Outside quotes from `pos`: the stretch up to the next quote (or `to`).
-            let q = findByte(nnzQuote, b, pos, to)
+            let q = findByte(nnzcsvQuote, b, pos, to)
             let stretchEnd = q ?? to
             if let t = lastTerminator(b, pos, stretchEnd, to, final) { best = t }
             guard let open = q else { break }
             // Inside quotes: find the closing quote ("" pairs re-open immediately).
-            guard let close = findByte(nnzQuote, b, open + 1, to) else { break }
+            guard let close = findByte(nnzcsvQuote, b, open + 1, to) else { break }
             pos = close + 1
         }
         return best
@@ -207,11 +207,11 @@ enum CSVScan {
     @inline(__always) @usableFromInline
     static func lastTerminator(_ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ dataEnd: Int,
                                _ final: Bool) -> Int? {
-        let lf = findByteBackward(nnzLF, b, from, to)
-        var cr = findByteBackward(nnzCR, b, lf.map { $0 + 1 } ?? from, to)
+        let lf = findByteBackward(nnzcsvLF, b, from, to)
+        var cr = findByteBackward(nnzcsvCR, b, lf.map { $0 + 1 } ?? from, to)
         if let c = cr, c + 1 >= dataEnd, !final {
             // A trailing CR might be the first half of CR LF: not a boundary yet.
-            cr = findByteBackward(nnzCR, b, lf.map { $0 + 1 } ?? from, c)
+            cr = findByteBackward(nnzcsvCR, b, lf.map { $0 + 1 } ?? from, c)
         }
         if let c = cr { return c + 1 }
         if let l = lf { return l + 1 }
@@ -228,7 +228,7 @@ enum CSVScan {
         var pos = from
         var inQuote = false
         while true {
-            guard let q = findByte(nnzQuote, b, pos, target) else { break }
+            guard let q = findByte(nnzcsvQuote, b, pos, target) else { break }
             inQuote.toggle()
             pos = q + 1
         }
@@ -236,17 +236,17 @@ enum CSVScan {
         // Is `target` itself a boundary (previous byte a terminator outside quotes)?
         if !inQuote {
             let prev = b[target - 1]
-            if prev == nnzLF { return target }
-            if prev == nnzCR && b[target] != nnzLF { return target }
+            if prev == nnzcsvLF { return target }
+            if prev == nnzcsvCR && b[target] != nnzcsvLF { return target }
         }
         while i < to {
             let c = b[i]
-            if c == nnzQuote {
+            if c == nnzcsvQuote {
                 inQuote.toggle()
             } else if !inQuote {
-                if c == nnzLF { return i + 1 }
-                if c == nnzCR {
-                    if i + 1 < to { return b[i + 1] == nnzLF ? i + 2 : i + 1 }
+                if c == nnzcsvLF { return i + 1 }
+                if c == nnzcsvCR {
+                    if i + 1 < to { return b[i + 1] == nnzcsvLF ? i + 2 : i + 1 }
                     return final ? i + 1 : nil
                 }
             }
@@ -307,7 +307,7 @@ public struct CSVChunkResult: Sendable {
         case complete
         /// `maxRows` rows were produced; `consumed` says where to resume.
         case full
-        /// The block ends inside a record (only when not final); `consumed` is that record's start.
+        /// The block ends inside a record (only when not `complete`); `consumed` is that record's start.
         case needMore
         /// A syntax or content error; see `error`. Rows before it are valid.
         case failed
@@ -332,8 +332,8 @@ public struct CSVChunkResult: Sendable {
 
 /// Bulk parsing of numeric CSV records straight into a row-major float matrix.
 ///
-/// Designed for splitting work across cores: take a block that starts on a record boundary,
-/// cut it at `CSVChunkParser.recordBoundary(in:atOrAfter:isFinal:)`, and parse the pieces
+/// Designed for splitting work across cores: take a block of whole records
+/// (`CSVReader.nextChunk()`), cut it with `split(_:parts:)`, and parse the pieces
 /// independently (each with its own output rows); line numbers in errors are relative to the
 /// `startLine` passed in, so add the lines of the preceding pieces.
 public enum CSVChunkParser {
@@ -341,8 +341,10 @@ public enum CSVChunkParser {
     /// Parses every record of `block` (which must start on a record boundary).
     ///
     /// - Parameters:
-    ///   - isFinal: the input ends with this block (its end terminates the last record);
-    ///     otherwise a trailing partial record is left unconsumed (`status == .needMore`).
+    ///   - complete: the block ends on a record boundary — the end of the input, or a boundary
+    ///     found by `recordBoundary`, `split` or `CSVReader.nextChunk()` — so its last record
+    ///     may lack a terminator. When false, more bytes may follow the block and a trailing
+    ///     partial record is left unconsumed (`status == .needMore`).
     ///   - columns: field count check and column → output mapping.
     ///   - out: row `r` is written at `out + r * rowStride` (only mapped positions are written).
     ///   - maxRows: stop (`.full`) after this many rows.
@@ -350,7 +352,7 @@ public enum CSVChunkParser {
     /// - Returns: the outcome; on `.failed`, `error` has the line (of the offending field's
     ///   start), the 1-based column and the byte offset.
     public static func parseFloats(
-        _ block: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8 = UInt8(ascii: ","),
+        _ block: UnsafeBufferPointer<UInt8>, complete: Bool, delimiter: UInt8 = UInt8(ascii: ","),
         columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>, rowStride: Int, maxRows: Int,
         startLine: Int = 1, startOffset: Int64 = 0, name: String = "<input>"
     ) -> CSVChunkResult {
@@ -358,23 +360,44 @@ public enum CSVChunkParser {
             return CSVChunkResult(status: .complete, rows: 0, consumed: 0, lines: 0, error: nil)
         }
         return columns.destinations.withUnsafeBufferPointer { map in
-            parseFloatsImpl(b, block.count, isFinal, delimiter, map.baseAddress!, columns.fieldCount,
+            parseFloatsImpl(b, block.count, complete, delimiter, map.baseAddress!, columns.fieldCount,
                             out, rowStride, maxRows, startLine, startOffset, name)
         }
     }
 
     /// The first record boundary at or after `offset` in a block starting on a record boundary
-    /// (quote-aware), or `nil` if the block has none after `offset` (then the remainder is one
-    /// partial record, or the end when `isFinal`).
+    /// (quote-aware), or `nil` if there is none (then the rest is one partial record; with
+    /// `complete` the block's end counts as a boundary).
     public static func recordBoundary(in block: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int,
-                                      isFinal: Bool) -> Int? {
+                                      complete: Bool) -> Int? {
         guard let b = block.baseAddress else { return nil }
-        if offset >= block.count { return isFinal ? block.count : nil }
-        return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, isFinal)
+        if offset >= block.count { return complete ? block.count : nil }
+        return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, complete)
     }
 
-    /// Splits a block of complete records into at most `parts` pieces of similar size, each
-    /// starting on a record boundary. Returns the piece end offsets (the last is `block.count`).
+    /// Former spelling of `parseFloats(_:complete:...)` (`isFinal` was "the input ends here",
+    /// which is a safe but narrower use of `complete`).
+    @available(*, deprecated, message: "use parseFloats(_:complete:...); pass complete: true for every piece of a CSVReader.nextChunk() block")
+    public static func parseFloats(
+        _ block: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8 = UInt8(ascii: ","),
+        columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>, rowStride: Int, maxRows: Int,
+        startLine: Int = 1, startOffset: Int64 = 0, name: String = "<input>"
+    ) -> CSVChunkResult {
+        parseFloats(block, complete: isFinal, delimiter: delimiter, columns: columns, into: out,
+                    rowStride: rowStride, maxRows: maxRows, startLine: startLine, startOffset: startOffset,
+                    name: name)
+    }
+
+    /// Former spelling of `recordBoundary(in:atOrAfter:complete:)`.
+    @available(*, deprecated, renamed: "recordBoundary(in:atOrAfter:complete:)")
+    public static func recordBoundary(in block: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int,
+                                      isFinal: Bool) -> Int? {
+        recordBoundary(in: block, atOrAfter: offset, complete: isFinal)
+    }
+
+    /// Splits a block of complete records (ending on a record boundary) into at most `parts`
+    /// pieces of similar size, each starting and ending on a record boundary. Returns the piece
+    /// end offsets (the last is `block.count`); parse every piece with `complete: true`.
     public static func split(_ block: UnsafeBufferPointer<UInt8>, parts: Int) -> [Int] {
         var ends: [Int] = []
         var last = 0
@@ -403,11 +426,11 @@ public enum CSVChunkParser {
         // only used for fields starting before the last line terminator, which stops it.
         var hotLimit = 0
         let lastByte = b[limit - 1]
-        if lastByte == nnzLF || lastByte == nnzCR {
+        if lastByte == nnzcsvLF || lastByte == nnzcsvCR {
             hotLimit = limit
         } else {
-            let lf = CSVScan.findByteBackward(nnzLF, b, 0, limit) ?? -1
-            let cr = CSVScan.findByteBackward(nnzCR, b, max(lf, 0), limit) ?? -1
+            let lf = CSVScan.findByteBackward(nnzcsvLF, b, 0, limit) ?? -1
+            let cr = CSVScan.findByteBackward(nnzcsvCR, b, max(lf, 0), limit) ?? -1
             hotLimit = max(lf, cr) + 1
         }
         let hotEnd = b + hotLimit
@@ -428,12 +451,12 @@ public enum CSVChunkParser {
             // Blank lines.
             while p < end {
                 let c = p.pointee
-                if c == nnzLF {
+                if c == nnzcsvLF {
                     p += 1
                     lines += 1
-                } else if c == nnzCR {
+                } else if c == nnzcsvCR {
                     if p + 1 < end {
-                        p += p[1] == nnzLF ? 2 : 1
+                        p += p[1] == nnzcsvLF ? 2 : 1
                     } else if isFinal {
                         p += 1
                     } else {
@@ -467,15 +490,15 @@ public enum CSVChunkParser {
                             col &+= 1
                             continue
                         }
-                        if c == nnzLF {
+                        if c == nnzcsvLF {
                             row[d] = v
                             p = q + 1
                             col &+= 1
                             break
                         }
-                        if c == nnzCR && q + 1 < end {
+                        if c == nnzcsvCR && q + 1 < end {
                             row[d] = v
-                            p = q + (q[1] == nnzLF ? 2 : 1)
+                            p = q + (q[1] == nnzcsvLF ? 2 : 1)
                             col &+= 1
                             break
                         }

@@ -152,7 +152,7 @@ public final class CSVWriter {
 
     public func writeDelimiter() throws(CSVError) { try write(byte: delimiter) }
 
-    public func writeNewline() throws(CSVError) { try write(byte: nnzLF) }
+    public func writeNewline() throws(CSVError) { try write(byte: nnzcsvLF) }
 
     // MARK: Numbers
 
@@ -187,7 +187,7 @@ public final class CSVWriter {
                 p += 1
             }
             i += batch
-            if i == n { p[-1] = nnzLF }
+            if i == n { p[-1] = nnzcsvLF }
             count += p - start
         }
         if n == 0 { try writeNewline() }
@@ -197,7 +197,7 @@ public final class CSVWriter {
 
     /// Whether `field` needs quoting with this delimiter.
     public func needsQuoting(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        for c in field where c == delimiter || c == nnzQuote || c == nnzLF || c == nnzCR { return true }
+        for c in field where c == delimiter || c == nnzcsvQuote || c == nnzcsvLF || c == nnzcsvCR { return true }
         return false
     }
 
@@ -207,15 +207,15 @@ public final class CSVWriter {
             try write(field)
             return
         }
-        try write(byte: nnzQuote)
+        try write(byte: nnzcsvQuote)
         var runStart = 0
-        for i in 0..<field.count where field[i] == nnzQuote {
+        for i in 0..<field.count where field[i] == nnzcsvQuote {
             try write(UnsafeBufferPointer(rebasing: field[runStart...i]))  // includes the quote
-            try write(byte: nnzQuote)                                       // doubled
+            try write(byte: nnzcsvQuote)                                       // doubled
             runStart = i + 1
         }
         try write(UnsafeBufferPointer(rebasing: field[runStart...]))
-        try write(byte: nnzQuote)
+        try write(byte: nnzcsvQuote)
     }
 
     /// Writes one text field, quoting it when needed.

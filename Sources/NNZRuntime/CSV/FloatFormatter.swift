@@ -489,61 +489,63 @@ public enum FloatFormatter {
     }
 }
 
-/// Minimal unsigned 128-bit arithmetic (portable; no dependency on the stdlib `UInt128`,
-/// which needs macOS 15).
-@usableFromInline
-struct U128: Comparable {
-    @usableFromInline var hi: UInt64
-    @usableFromInline var lo: UInt64
+extension FloatFormatter {
+    /// Minimal unsigned 128-bit arithmetic (portable; no dependency on the stdlib `UInt128`,
+    /// which needs macOS 15).
+    @usableFromInline
+    struct U128: Comparable {
+        @usableFromInline var hi: UInt64
+        @usableFromInline var lo: UInt64
 
-    @inlinable init(hi: UInt64, lo: UInt64) {
-        self.hi = hi
-        self.lo = lo
-    }
-
-    @inlinable static func < (a: U128, b: U128) -> Bool {
-        a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo)
-    }
-
-    @inlinable func shiftedLeft(_ s: Int) -> U128 {
-        if s == 0 { return self }
-        if s >= 64 { return U128(hi: lo << UInt64(s - 64), lo: 0) }
-        return U128(hi: (hi << UInt64(s)) | (lo >> UInt64(64 - s)), lo: lo << UInt64(s))
-    }
-
-    @inlinable static func - (a: U128, b: U128) -> U128 {
-        let (lo, borrow) = a.lo.subtractingReportingOverflow(b.lo)
-        return U128(hi: a.hi &- b.hi &- (borrow ? 1 : 0), lo: lo)
-    }
-
-    @inlinable static func + (a: U128, b: U128) -> U128 {
-        let (lo, carry) = a.lo.addingReportingOverflow(b.lo)
-        return U128(hi: a.hi &+ b.hi &+ (carry ? 1 : 0), lo: lo)
-    }
-
-    /// a × q (must fit in 128 bits)
-    @inlinable static func times(_ a: U128, _ q: UInt64) -> U128 {
-        let l = q.multipliedFullWidth(by: a.lo)
-        return U128(hi: l.high &+ q &* a.hi, lo: l.low)
-    }
-
-    @inlinable var asDouble: Double {
-        Double(hi) * 18_446_744_073_709_551_616.0 + Double(lo)
-    }
-
-    /// (num / den, num % den) when the quotient is known to be < 2^50.
-    @inlinable static func divideSmallQuotient(_ num: U128, _ den: U128) -> (UInt64, U128) {
-        var q = UInt64(num.asDouble / den.asDouble)
-        var prod = times(den, q)
-        while num < prod {
-            q -= 1
-            prod = prod - den
+        @inlinable init(hi: UInt64, lo: UInt64) {
+            self.hi = hi
+            self.lo = lo
         }
-        var r = num - prod
-        while !(r < den) {
-            q += 1
-            r = r - den
+
+        @inlinable static func < (a: U128, b: U128) -> Bool {
+            a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo)
         }
-        return (q, r)
+
+        @inlinable func shiftedLeft(_ s: Int) -> U128 {
+            if s == 0 { return self }
+            if s >= 64 { return U128(hi: lo << UInt64(s - 64), lo: 0) }
+            return U128(hi: (hi << UInt64(s)) | (lo >> UInt64(64 - s)), lo: lo << UInt64(s))
+        }
+
+        @inlinable static func - (a: U128, b: U128) -> U128 {
+            let (lo, borrow) = a.lo.subtractingReportingOverflow(b.lo)
+            return U128(hi: a.hi &- b.hi &- (borrow ? 1 : 0), lo: lo)
+        }
+
+        @inlinable static func + (a: U128, b: U128) -> U128 {
+            let (lo, carry) = a.lo.addingReportingOverflow(b.lo)
+            return U128(hi: a.hi &+ b.hi &+ (carry ? 1 : 0), lo: lo)
+        }
+
+        /// a × q (must fit in 128 bits)
+        @inlinable static func times(_ a: U128, _ q: UInt64) -> U128 {
+            let l = q.multipliedFullWidth(by: a.lo)
+            return U128(hi: l.high &+ q &* a.hi, lo: l.low)
+        }
+
+        @inlinable var asDouble: Double {
+            Double(hi) * 18_446_744_073_709_551_616.0 + Double(lo)
+        }
+
+        /// (num / den, num % den) when the quotient is known to be < 2^50.
+        @inlinable static func divideSmallQuotient(_ num: U128, _ den: U128) -> (UInt64, U128) {
+            var q = UInt64(num.asDouble / den.asDouble)
+            var prod = times(den, q)
+            while num < prod {
+                q -= 1
+                prod = prod - den
+            }
+            var r = num - prod
+            while !(r < den) {
+                q += 1
+                r = r - den
+            }
+            return (q, r)
+        }
     }
 }

@@ -259,6 +259,7 @@ public enum FloatParser {
     ///
     /// Requirement: the bytes starting at `p` must contain a byte that is none of
     /// `0-9 . e E + -` within readable memory (a delimiter, a line end or a sentinel).
+    /// (An eight-bytes-at-a-time digit scanner was measured: no faster on %.9g data.)
     @inlinable @inline(__always)
     static func scanSimple(_ start: UnsafePointer<UInt8>) -> (Float, UnsafePointer<UInt8>)? {
         var p = start
