@@ -1,0 +1,135 @@
+import NNZFormat
+
+/// 2-D cross-correlation over NCHW activations with zero padding, through im2col.
+///
+/// Per sample: `col = im2col(x)` shaped `[inChannels·kh·kw, outH·outW]`, `y = W · col + b`
+/// with `W` viewed as `[outChannels, inChannels·kh·kw]` (stored OIHW). Backward:
+/// `dW += dy · colᵀ`, `db += Σ_positions dy`, `dx = col2im(Wᵀ · dy)`.
+public final class Conv2D: TrainableLayer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
+    public let strideHeight: Int
+    public let strideWidth: Int
+    public let padHeight: Int
+    public let padWidth: Int
+    public let height: Int
+    public let width: Int
+    public let outputHeight: Int
+    public let outputWidth: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    private let output = FloatBuffer(count: 0)
+    private let columns = FloatBuffer(count: 0)
+    private let columnGradient = FloatBuffer(count: 0)
+    private let inputGradient = FloatBuffer(count: 0)
+
+    init(input: [Int], outChannels: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
+         padHeight: Int, padWidth: Int, hasBias: Bool, weights: [Float], biases: [Float]?) {
+        precondition(input.count == 3, "conv2d needs a [channels, height, width] input")
+        inChannels = input[0]
+        height = input[1]
+        width = input[2]
+        self.outChannels = outChannels
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.padHeight = padHeight
+        self.padWidth = padWidth
+        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
+        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
+        weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelHeight, kernelWidth], values: weights, decays: true)
+        bias = hasBias ? Parameter(name: "bias", shape: [outChannels], values: biases ?? Array(repeating: 0, count: outChannels), decays: false) : nil
+    }
+
+    convenience init(input: [Int], outChannels: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
+                     padHeight: Int, padWidth: Int, hasBias: Bool, weightInitialization: WeightInitialization,
+                     biasInitialization: BiasInitialization, random: inout InitializationRandom) {
+        let fanIn = input[0] * kernelHeight * kernelWidth
+        let fanOut = outChannels * kernelHeight * kernelWidth
+        var weights = [Float](repeating: 0, count: outChannels * fanIn)
+        for i in weights.indices {
+            weights[i] = weightInitialization.sample(fanIn: fanIn, fanOut: fanOut, random: &random)
+        }
+        var biases = [Float](repeating: 0, count: outChannels)
+        if hasBias && biasInitialization != .zeros {
+            for j in biases.indices { biases[j] = biasInitialization.sample(random: &random) }
+        }
+        self.init(input: input, outChannels: outChannels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                  strideHeight: strideHeight, strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth,
+                  hasBias: hasBias, weights: weights, biases: biases)
+    }
+
+    public var inputShape: [Int] { [inChannels, height, width] }
+    public var outputShape: [Int] { [outChannels, outputHeight, outputWidth] }
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+    public var formatLayer: NNZFormat.Layer {
+        .conv2d(Conv2DLayer(inChannels: inChannels, outChannels: outChannels, kernelHeight: kernelHeight,
+                            kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
+                            padHeight: padHeight, padWidth: padWidth, hasBias: bias != nil))
+    }
+
+    private var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    private var positions: Int { outputHeight * outputWidth }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: ForwardMode) -> UnsafePointer<Float> {
+        let inputCount = inChannels * height * width
+        let outputCount = outChannels * positions
+        let columnCount = patchSize * positions
+        output.reserve(batch * outputCount)
+        // Training keeps every sample's columns for backward; evaluation reuses one slot.
+        columns.reserve((mode == .training ? batch : 1) * columnCount)
+        for n in 0..<batch {
+            let col = columns.pointer + (mode == .training ? n * columnCount : 0)
+            Linalg.im2col(input + n * inputCount, channels: inChannels, height: height, width: width,
+                          kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
+                          padH: padHeight, padW: padWidth, col)
+            let y = output.pointer + n * outputCount
+            if let bias {
+                for o in 0..<outChannels { (y + o * positions).update(repeating: bias.value.pointer[o], count: positions) }
+            }
+            Linalg.gemm(transA: false, transB: false, m: outChannels, n: positions, k: patchSize, alpha: 1,
+                        a: weight.value.pointer, lda: patchSize, b: col, ldb: positions,
+                        beta: bias == nil ? 0 : 1, c: y, ldc: positions)
+        }
+        return UnsafePointer(output.pointer)
+    }
+
+    public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        let inputCount = inChannels * height * width
+        let outputCount = outChannels * positions
+        let columnCount = patchSize * positions
+        if needsInputGradient {
+            inputGradient.reserve(batch * inputCount)
+            columnGradient.reserve(columnCount)
+        }
+        bias?.gradient.fill(0)
+        for n in 0..<batch {
+            let dy = outputGradient + n * outputCount
+            let col = columns.pointer + n * columnCount
+            Linalg.gemm(transA: false, transB: true, m: outChannels, n: patchSize, k: positions, alpha: 1,
+                        a: dy, lda: positions, b: col, ldb: positions,
+                        beta: n == 0 ? 0 : 1, c: weight.gradient.pointer, ldc: patchSize)
+            if let bias {
+                let db = bias.gradient.pointer
+                for o in 0..<outChannels {
+                    var sum: Float = 0
+                    let row = dy + o * positions
+                    for p in 0..<positions { sum += row[p] }
+                    db[o] += sum
+                }
+            }
+            if needsInputGradient {
+                Linalg.gemm(transA: true, transB: false, m: patchSize, n: positions, k: outChannels, alpha: 1,
+                            a: weight.value.pointer, lda: patchSize, b: dy, ldb: positions,
+                            beta: 0, c: columnGradient.pointer, ldc: positions)
+                Linalg.col2im(columnGradient.pointer, channels: inChannels, height: height, width: width,
+                              kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
+                              padH: padHeight, padW: padWidth, inputGradient.pointer + n * inputCount)
+            }
+        }
+        return needsInputGradient ? UnsafePointer(inputGradient.pointer) : nil
+    }
+}

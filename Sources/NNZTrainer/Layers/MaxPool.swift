@@ -1,0 +1,74 @@
+import NNZFormat
+
+/// 2-D max pooling with stride and padding; padded positions never win.
+///
+/// Forward records each output's winning input index; backward routes the output gradient
+/// to that input (ties: the first position in the window, row-major).
+public final class MaxPool: TrainableLayer {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
+    public let strideHeight: Int
+    public let strideWidth: Int
+    public let padHeight: Int
+    public let padWidth: Int
+    public let outputHeight: Int
+    public let outputWidth: Int
+    private let output = FloatBuffer(count: 0)
+    private let winners = IndexBuffer(count: 0)
+    private let inputGradient = FloatBuffer(count: 0)
+
+    init(input: [Int], kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padHeight: Int, padWidth: Int) {
+        precondition(input.count == 3, "maxpool needs a [channels, height, width] input")
+        channels = input[0]
+        height = input[1]
+        width = input[2]
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.padHeight = padHeight
+        self.padWidth = padWidth
+        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
+        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
+    }
+
+    public var inputShape: [Int] { [channels, height, width] }
+    public var outputShape: [Int] { [channels, outputHeight, outputWidth] }
+    public var formatLayer: NNZFormat.Layer {
+        .maxPool(MaxPoolLayer(kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight,
+                              strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth))
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: ForwardMode) -> UnsafePointer<Float> {
+        let inputCount = channels * height * width
+        let outputCount = channels * outputHeight * outputWidth
+        output.reserve(batch * outputCount)
+        winners.reserve(batch * outputCount)
+        for n in 0..<batch {
+            Linalg.maxPoolForward(input + n * inputCount, channels: channels, height: height, width: width,
+                                  kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
+                                  padH: padHeight, padW: padWidth,
+                                  output.pointer + n * outputCount, winners.pointer + n * outputCount)
+        }
+        return UnsafePointer(output.pointer)
+    }
+
+    public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        guard needsInputGradient else { return nil }
+        let inputCount = channels * height * width
+        let outputCount = channels * outputHeight * outputWidth
+        inputGradient.reserve(batch * inputCount)
+        let dx = inputGradient.pointer
+        dx.update(repeating: 0, count: batch * inputCount)
+        for n in 0..<batch {
+            let sampleGradient = dx + n * inputCount
+            let sampleWinners = winners.pointer + n * outputCount
+            let dy = outputGradient + n * outputCount
+            for o in 0..<outputCount { sampleGradient[Int(sampleWinners[o])] += dy[o] }
+        }
+        return UnsafePointer(dx)
+    }
+}
