@@ -274,7 +274,7 @@ struct ScoringJob {
                 ? [chunk.bytes.count] : CSVChunkParser.split(chunk.bytes, parts: threads)
             var starts = [0]
             starts.append(contentsOf: ends.dropLast())
-            let context = ChunkContext(bytes: chunk.bytes, isFinal: chunk.isFinal, starts: starts, ends: ends,
+            let context = ChunkContext(bytes: chunk.bytes, starts: starts, ends: ends,
                                        startOffset: chunk.startOffset, columns: columns, delimiter: command.inputDelimiter,
                                        name: reader.name)
             if ends.count == 1 {
@@ -314,7 +314,6 @@ struct ScoringJob {
 /// One block of records and how it is cut into pieces.
 struct ChunkContext: @unchecked Sendable {
     let bytes: UnsafeBufferPointer<UInt8>
-    let isFinal: Bool
     let starts: [Int]
     let ends: [Int]
     let startOffset: Int64
@@ -361,13 +360,12 @@ final class Part: @unchecked Sendable {
         lines = 0
         needMore = false
         let start = context.starts[piece], end = context.ends[piece]
-        let isLast = piece == context.ends.count - 1
         let width = model.inputWidth, outWidth = model.outputWidth
         var position = start
         while position < end {
             let block = UnsafeBufferPointer(rebasing: context.bytes[position..<end])
             var result = inputs.withUnsafeMutableBufferPointer { buffer in
-                CSVChunkParser.parseFloats(block, isFinal: context.isFinal || !isLast, delimiter: context.delimiter,
+                CSVChunkParser.parseFloats(block, complete: true, delimiter: context.delimiter,
                                            columns: context.columns, into: buffer.baseAddress!, rowStride: width,
                                            maxRows: batchSize, startLine: lines + 1,
                                            startOffset: context.startOffset + Int64(position), name: context.name)
@@ -406,7 +404,7 @@ final class Part: @unchecked Sendable {
                 }
                 // Skip the bad record: resume after its end.
                 let rest = UnsafeBufferPointer(rebasing: context.bytes[position..<end])
-                let next = CSVChunkParser.recordBoundary(in: rest, atOrAfter: 1, isFinal: true) ?? rest.count
+                let next = CSVChunkParser.recordBoundary(in: rest, atOrAfter: 1, complete: true) ?? rest.count
                 lines += rest[0..<next].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
                 position += next
             }
@@ -422,7 +420,7 @@ final class Part: @unchecked Sendable {
         let row = flatIndex / width, feature = flatIndex % width
         var offset = 0
         for _ in 0..<row {
-            offset = CSVChunkParser.recordBoundary(in: block, atOrAfter: offset + 1, isFinal: true) ?? block.count
+            offset = CSVChunkParser.recordBoundary(in: block, atOrAfter: offset + 1, complete: true) ?? block.count
         }
         while offset < block.count, block[offset] == 10 || block[offset] == 13 { offset += 1 }
         let newlines = block[0..<offset].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }

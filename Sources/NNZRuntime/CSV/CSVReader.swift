@@ -363,8 +363,6 @@ public final class CSVReader {
         /// The input ends with this block.
         public let isLast: Bool
         /// Former name of `isLast`.
-        @available(*, deprecated, renamed: "isLast", message: "every chunk ends on a record boundary: parse its pieces with complete: true")
-        public var isFinal: Bool { isLast }
         /// Physical line number of the block's first byte (exact if every previous block was
         /// consumed with its line count).
         public let startLine: Int

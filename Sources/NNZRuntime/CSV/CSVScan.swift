@@ -377,23 +377,6 @@ public enum CSVChunkParser {
 
     /// Former spelling of `parseFloats(_:complete:...)` (`isFinal` was "the input ends here",
     /// which is a safe but narrower use of `complete`).
-    @available(*, deprecated, message: "use parseFloats(_:complete:...); pass complete: true for every piece of a CSVReader.nextChunk() block")
-    public static func parseFloats(
-        _ block: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8 = UInt8(ascii: ","),
-        columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>, rowStride: Int, maxRows: Int,
-        startLine: Int = 1, startOffset: Int64 = 0, name: String = "<input>"
-    ) -> CSVChunkResult {
-        parseFloats(block, complete: isFinal, delimiter: delimiter, columns: columns, into: out,
-                    rowStride: rowStride, maxRows: maxRows, startLine: startLine, startOffset: startOffset,
-                    name: name)
-    }
-
-    /// Former spelling of `recordBoundary(in:atOrAfter:complete:)`.
-    @available(*, deprecated, renamed: "recordBoundary(in:atOrAfter:complete:)")
-    public static func recordBoundary(in block: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int,
-                                      isFinal: Bool) -> Int? {
-        recordBoundary(in: block, atOrAfter: offset, complete: isFinal)
-    }
 
     /// Splits a block of complete records (ending on a record boundary) into at most `parts`
     /// pieces of similar size, each starting and ending on a record boundary. Returns the piece
