@@ -396,6 +396,132 @@ T256 static void scale_shift256(const float *x, float *y, size_t n, float scale,
     for (; i < n; i++) y[i] = __builtin_fmaf(x[i], scale, shift);
 }
 
+/* ---------------------------------------------------------------------------------------
+ * NHWC convolution (implicit GEMM: no im2col) and max-pool
+ * --------------------------------------------------------------------------------------- */
+
+T256 static __attribute__((noinline)) __m256 conv_act_slow256(__m256 v, int act) { return act256(v, act); }
+
+/* mr consecutive output pixels x 16 output channels (nr valid).  a: input element of tap
+ * (0,0), channel 0, for the first pixel (pixels sw*inC floats apart); weight rows bw floats
+ * apart.  Every pixel's sum runs over (i, j, c) in the same order. */
+T256 INL void conv_tile256(const int mr, const nnz_conv_args *p, const float *a, const float *b,
+                           ptrdiff_t bw, __m256 bias0, __m256 bias1, int nr, float *c) {
+    __m256 acc0[MR], acc1[MR];
+    const ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC, in_rs = p->in_rs;
+    const int kwc = p->kw * p->inC, kh = p->kh;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) acc0[r] = acc1[r] = _mm256_setzero_ps();
+    for (int i = 0; i < kh; i++) {
+        const float *ai = a + i * in_rs;
+        for (int k = 0; k < kwc; k++) {
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < mr; r++) {
+                __m256 av = _mm256_broadcast_ss(ai + r * rsa + k);
+                acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+                acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+            }
+            b += bw;
+        }
+    }
+    __m256i mk0 = lane_mask256(nr), mk1 = lane_mask256(nr - 8);
+    const ptrdiff_t cps = p->outC;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) {
+        __m256 v0 = _mm256_add_ps(acc0[r], bias0), v1 = _mm256_add_ps(acc1[r], bias1);
+        if (p->act == NNZ_ACT_RELU) {
+            v0 = relu256(v0);
+            v1 = relu256(v1);
+        } else if (p->act != NNZ_ACT_NONE) {
+            v0 = conv_act_slow256(v0, p->act);
+            v1 = conv_act_slow256(v1, p->act);
+        }
+        float *cr = c + r * cps;
+        if (nr >= 16) {
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            _mm256_maskstore_ps(cr, mk0, v0);
+            _mm256_maskstore_ps(cr + 8, mk1, v1);
+        }
+    }
+}
+
+T256 static void conv_nhwc256(const nnz_conv_args *p) {
+    ptrdiff_t K = (ptrdiff_t)p->kh * p->kw * p->inC;
+    ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
+    int nch = (p->outW + MR - 1) / MR;
+    for (int col0 = 0; col0 < p->outC; col0 += 32) {
+        int wg = nnz_conv_group_width(p->outC, col0);
+        for (int h = 0; h * 16 < wg; h++) {
+            int c16 = col0 + 16 * h, nr = p->outC - c16;
+            if (nr <= 0) break;
+            if (nr > 16) nr = 16;
+            const float *b = p->w + K * col0 + 16 * h;
+            __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
+            if (p->bias) {
+                bias0 = _mm256_maskload_ps(p->bias + c16, lane_mask256(nr));
+                bias1 = _mm256_maskload_ps(p->bias + c16 + 8, lane_mask256(nr - 8));
+            }
+            for (int oh = 0; oh < p->outH; oh++) {
+                const float *arow = p->in + (ptrdiff_t)oh * p->sh * p->in_rs;
+                float *crow = p->out + (ptrdiff_t)oh * p->out_rs + c16;
+                for (int ch = 0; ch < nch; ch++) {
+                    int ow0 = p->outW * ch / nch, m = p->outW * (ch + 1) / nch - ow0;
+                    const float *a = arow + ow0 * rsa;
+                    float *c = crow + (ptrdiff_t)ow0 * p->outC;
+                    switch (m) {
+                    case 1: conv_tile256(1, p, a, b, wg, bias0, bias1, nr, c); break;
+                    case 2: conv_tile256(2, p, a, b, wg, bias0, bias1, nr, c); break;
+                    case 3: conv_tile256(3, p, a, b, wg, bias0, bias1, nr, c); break;
+                    case 4: conv_tile256(4, p, a, b, wg, bias0, bias1, nr, c); break;
+                    case 5: conv_tile256(5, p, a, b, wg, bias0, bias1, nr, c); break;
+                    case 6: conv_tile256(6, p, a, b, wg, bias0, bias1, nr, c); break;
+                    default: break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Running max with the reference's rules: a larger value, or the first NaN, replaces it. */
+T256 INL __m256 pool_max256(__m256 best, __m256 x) {
+    __m256 m = _mm256_max_ps(x, best); /* best if either is NaN or they are equal */
+    __m256 take_nan = _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q));
+    return _mm256_blendv_ps(m, x, take_nan);
+}
+
+T256 static void maxpool_nhwc256(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            for (int c = 0; c < C; c += 8) {
+                __m256i m = lane_mask256(C - c);
+                __m256 best = _mm256_setzero_ps();
+                if (hs < he && ws < we) {
+                    best = _mm256_maskload_ps(p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C + c, m);
+                    for (int h = hs; h < he; h++) {
+                        const float *x = p->in + (ptrdiff_t)h * p->in_rs + c;
+                        for (int w = (h == hs ? ws + 1 : ws); w < we; w++)
+                            best = pool_max256(best, _mm256_maskload_ps(x + (ptrdiff_t)w * C, m));
+                    }
+                }
+                if (C - c >= 8)
+                    _mm256_storeu_ps(o + c, best);
+                else
+                    _mm256_maskstore_ps(o + c, m, best);
+            }
+        }
+    }
+}
+
 const nnz_path_ops nnz_ops_avx2 = {
     .name = "avx2",
     .mr = MR,
@@ -409,6 +535,8 @@ const nnz_path_ops nnz_ops_avx2 = {
     .tanh_ = tanh_arr256,
     .softmax = softmax256,
     .scale_shift = scale_shift256,
+    .conv_nhwc = conv_nhwc256,
+    .maxpool_nhwc = maxpool_nhwc256,
 };
 
 #endif /* __x86_64__ */

@@ -393,6 +393,242 @@ T512 static void scale_shift512(const float *x, float *y, size_t n, float scale,
     }
 }
 
+/* ---------------------------------------------------------------------------------------
+ * NHWC convolution (implicit GEMM: no im2col) and max-pool
+ * --------------------------------------------------------------------------------------- */
+
+/* Tile rows (output pixels of one output row) for a 32-wide weight group (2 zmm per row,
+ * 28 accumulators) and a 16-wide one (1 zmm per row).  The broadcasts read mr input
+ * addresses rsa = sw*inC floats apart: with a run-time rsa the compiler keeps one pointer
+ * per row, and beyond ~16 rows they spill (measured: a 28-row tile ran 2x slower than a
+ * 16-row one for a 1-channel input), so 28 rows only for the compile-time rsa == 1 (the
+ * common first layer: one input channel, stride 1). */
+#define CMR2 14
+#define CMR1 28
+#define CMR1G 16
+
+T512 static __attribute__((noinline)) __m512 conv_act_slow512(__m512 v, int act) { return act512(v, act); }
+
+/* mr consecutive output pixels x (16*nv) output channels.  a: input element of tap (0,0),
+ * channel 0, for the first pixel; the pixels are sw*inC floats apart.  The weight rows are
+ * 16*nv floats wide; every pixel's sum runs over (i, j, c) in the same order. */
+T512 INL void conv_tile512(const int nv, const int mr, const ptrdiff_t rsa, const nnz_conv_args *p,
+                           const float *a, const float *b, __m512 bias0, __m512 bias1,
+                           __mmask16 m0, __mmask16 m1, float *c) {
+    __m512 acc0[CMR1], acc1[CMR1];
+    const ptrdiff_t in_rs = p->in_rs;
+    const int kwc = p->kw * p->inC, kh = p->kh;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) {
+        acc0[r] = _mm512_setzero_ps();
+        if (nv == 2) acc1[r] = _mm512_setzero_ps();
+    }
+    for (int i = 0; i < kh; i++) {
+        const float *ai = a + i * in_rs;
+        for (int k = 0; k < kwc; k++) {
+            __m512 b0 = _mm512_loadu_ps(b);
+            __m512 b1 = nv == 2 ? _mm512_loadu_ps(b + 16) : b0;
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < mr; r++) {
+                __m512 av = _mm512_set1_ps(ai[r * rsa + k]);
+                acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+                if (nv == 2) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+            }
+            b += 16 * nv;
+        }
+    }
+    const ptrdiff_t cps = p->outC;
+    const int act = p->act;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) {
+        __m512 v0 = _mm512_add_ps(acc0[r], bias0);
+        __m512 v1 = nv == 2 ? _mm512_add_ps(acc1[r], bias1) : v0;
+        if (act == NNZ_ACT_RELU) {
+            v0 = relu512(v0);
+            if (nv == 2) v1 = relu512(v1);
+        } else if (act != NNZ_ACT_NONE) {
+            v0 = conv_act_slow512(v0, act);
+            if (nv == 2) v1 = conv_act_slow512(v1, act);
+        }
+        float *cr = c + r * cps;
+        if (nv == 2) {
+            if (m1 == 0xFFFF) {
+                _mm512_storeu_ps(cr, v0);
+                _mm512_storeu_ps(cr + 16, v1);
+            } else {
+                _mm512_storeu_ps(cr, v0);
+                _mm512_mask_storeu_ps(cr + 16, m1, v1);
+            }
+        } else if (m0 == 0xFFFF) {
+            _mm512_storeu_ps(cr, v0);
+        } else {
+            _mm512_mask_storeu_ps(cr, m0, v0);
+        }
+    }
+}
+
+T512 static void conv_nhwc512(const nnz_conv_args *p) {
+    ptrdiff_t K = (ptrdiff_t)p->kh * p->kw * p->inC;
+    ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
+    for (int col0 = 0; col0 < p->outC; col0 += 32) {
+        int wg = nnz_conv_group_width(p->outC, col0);
+        int ncols = p->outC - col0 < wg ? p->outC - col0 : wg;
+        __mmask16 m0 = mask_lo(ncols), m1 = mask_hi(ncols);
+        const float *b = p->w + K * col0;
+        __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+        if (p->bias) {
+            bias0 = _mm512_maskz_loadu_ps(m0, p->bias + col0);
+            bias1 = _mm512_maskz_loadu_ps(m1, p->bias + col0 + 16);
+        }
+        int mrmax = wg == 32 ? CMR2 : rsa == 1 ? CMR1 : CMR1G;
+        int nch = (p->outW + mrmax - 1) / mrmax;
+        for (int oh = 0; oh < p->outH; oh++) {
+            const float *arow = p->in + (ptrdiff_t)oh * p->sh * p->in_rs;
+            float *crow = p->out + (ptrdiff_t)oh * p->out_rs + col0;
+            for (int ch = 0; ch < nch; ch++) {
+                int ow0 = p->outW * ch / nch, m = p->outW * (ch + 1) / nch - ow0;
+                const float *a = arow + ow0 * rsa;
+                float *c = crow + (ptrdiff_t)ow0 * p->outC;
+                if (wg == 32) {
+                    switch (m) {
+            case 1: conv_tile512(2, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 2: conv_tile512(2, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 3: conv_tile512(2, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 4: conv_tile512(2, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 5: conv_tile512(2, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 6: conv_tile512(2, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 7: conv_tile512(2, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 8: conv_tile512(2, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 9: conv_tile512(2, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 10: conv_tile512(2, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 11: conv_tile512(2, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 12: conv_tile512(2, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 13: conv_tile512(2, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 14: conv_tile512(2, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+                    default: break;
+                    }
+                } else if (rsa == 1) {
+                    switch (m) {
+            case 1: conv_tile512(1, 1, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 2: conv_tile512(1, 2, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 3: conv_tile512(1, 3, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 4: conv_tile512(1, 4, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 5: conv_tile512(1, 5, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 6: conv_tile512(1, 6, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 7: conv_tile512(1, 7, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 8: conv_tile512(1, 8, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 9: conv_tile512(1, 9, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 10: conv_tile512(1, 10, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 11: conv_tile512(1, 11, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 12: conv_tile512(1, 12, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 13: conv_tile512(1, 13, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 14: conv_tile512(1, 14, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 15: conv_tile512(1, 15, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 16: conv_tile512(1, 16, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 17: conv_tile512(1, 17, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 18: conv_tile512(1, 18, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 19: conv_tile512(1, 19, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 20: conv_tile512(1, 20, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 21: conv_tile512(1, 21, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 22: conv_tile512(1, 22, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 23: conv_tile512(1, 23, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 24: conv_tile512(1, 24, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 25: conv_tile512(1, 25, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 26: conv_tile512(1, 26, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 27: conv_tile512(1, 27, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 28: conv_tile512(1, 28, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+                    default: break;
+                    }
+                } else {
+                    switch (m) {
+            case 1: conv_tile512(1, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 2: conv_tile512(1, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 3: conv_tile512(1, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 4: conv_tile512(1, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 5: conv_tile512(1, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 6: conv_tile512(1, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 7: conv_tile512(1, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 8: conv_tile512(1, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 9: conv_tile512(1, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 10: conv_tile512(1, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 11: conv_tile512(1, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 12: conv_tile512(1, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 13: conv_tile512(1, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 14: conv_tile512(1, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 15: conv_tile512(1, 15, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+            case 16: conv_tile512(1, 16, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+                    default: break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Max over one window for 16 channels (mask m): a plain running max (ties keep the first
+ * element), with the NaN lanes collected; a window holding a NaN is redone by the scalar
+ * rule (the first NaN wins) so that the result is exactly nnz_maxpool_forward's. */
+T512 static __attribute__((noinline)) void pool_nan_fix512(const float *x0, ptrdiff_t in_rs, int C, int nh, int nw,
+                                                            __mmask16 lanes, float *o) {
+    for (int c = 0; c < 16; c++) {
+        if (!(lanes >> c & 1)) continue;
+        float best = x0[c];
+        for (int h = 0; h < nh; h++)
+            for (int w = 0; w < nw; w++) {
+                float v = x0[h * in_rs + (ptrdiff_t)w * C + c];
+                if (v > best || (v != v && best == best)) best = v;
+            }
+        o[c] = best;
+    }
+}
+
+T512 INL void pool_window512(const int fixed, int nh, int nw, const float *x0, ptrdiff_t in_rs, int C,
+                             __mmask16 m, float *o) {
+    __m512 best = _mm512_maskz_loadu_ps(m, x0);
+    __mmask16 nan = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
+    if (fixed) { /* 2 x 2 */
+        __m512 x1 = _mm512_maskz_loadu_ps(m, x0 + C);
+        __m512 x2 = _mm512_maskz_loadu_ps(m, x0 + in_rs);
+        __m512 x3 = _mm512_maskz_loadu_ps(m, x0 + in_rs + C);
+        nan |= _mm512_cmp_ps_mask(x1, x2, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(x3, x3, _CMP_UNORD_Q);
+        best = _mm512_max_ps(x1, best); /* equal: keeps best (the first maximum wins) */
+        best = _mm512_max_ps(x2, best);
+        best = _mm512_max_ps(x3, best);
+    } else {
+        for (int h = 0; h < nh; h++)
+            for (int w = (h == 0 ? 1 : 0); w < nw; w++) {
+                __m512 x = _mm512_maskz_loadu_ps(m, x0 + h * in_rs + (ptrdiff_t)w * C);
+                nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+                best = _mm512_max_ps(x, best);
+            }
+    }
+    _mm512_mask_storeu_ps(o, m, best);
+    if (nan) pool_nan_fix512(x0, in_rs, C, nh, nw, nan, o);
+}
+
+T512 static void maxpool_nhwc512(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            int nh = he - hs, nw = we - ws;
+            if (nh <= 0 || nw <= 0) {
+                for (int c = 0; c < C; c += 16) _mm512_mask_storeu_ps(o + c, mask_lo(C - c), _mm512_setzero_ps());
+                continue;
+            }
+            const float *x0 = p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C;
+            if (nh == 2 && nw == 2)
+                for (int c = 0; c < C; c += 16) pool_window512(1, 2, 2, x0 + c, p->in_rs, C, mask_lo(C - c), o + c);
+            else
+                for (int c = 0; c < C; c += 16) pool_window512(0, nh, nw, x0 + c, p->in_rs, C, mask_lo(C - c), o + c);
+        }
+    }
+}
+
 const nnz_path_ops nnz_ops_avx512 = {
     .name = "avx512",
     .mr = MR,
@@ -406,6 +642,8 @@ const nnz_path_ops nnz_ops_avx512 = {
     .tanh_ = tanh_arr512,
     .softmax = softmax512,
     .scale_shift = scale_shift512,
+    .conv_nhwc = conv_nhwc512,
+    .maxpool_nhwc = maxpool_nhwc512,
 };
 
 #endif /* __x86_64__ */

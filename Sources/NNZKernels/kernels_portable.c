@@ -209,6 +209,74 @@ static void scale_shift_p(const float *x, float *y, size_t n, float scale, float
     for (size_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
 }
 
+/* ---------------------------------------------------------------------------------------
+ * NHWC convolution (implicit GEMM) and max-pool
+ * --------------------------------------------------------------------------------------- */
+
+/* One output pixel x one weight group of WG (16 or 32) columns, ncols valid. */
+INL void conv_pixel_p(const int WG, const nnz_conv_args *p, const float *a, const float *b,
+                      const float *bias, int ncols, float *c) {
+    float acc[32];
+    for (int t = 0; t < WG; t++) acc[t] = 0.0f;
+    int kwc = p->kw * p->inC;
+    for (int i = 0; i < p->kh; i++) {
+        const float *ai = a + (ptrdiff_t)i * p->in_rs;
+        for (int k = 0; k < kwc; k++) {
+            float av = ai[k];
+            for (int t = 0; t < WG; t++) acc[t] += av * b[t];
+            b += WG;
+        }
+    }
+    for (int t = 0; t < ncols; t++) c[t] = act_s(acc[t] + (bias ? bias[t] : 0.0f), p->act);
+}
+
+static void conv_nhwc_p(const nnz_conv_args *p) {
+    ptrdiff_t K = (ptrdiff_t)p->kh * p->kw * p->inC;
+    for (int col0 = 0; col0 < p->outC; col0 += 32) {
+        int wg = nnz_conv_group_width(p->outC, col0);
+        int ncols = p->outC - col0 < wg ? p->outC - col0 : wg;
+        const float *b = p->w + K * col0;
+        const float *bias = p->bias ? p->bias + col0 : NULL;
+        for (int oh = 0; oh < p->outH; oh++)
+            for (int ow = 0; ow < p->outW; ow++) {
+                const float *a = p->in + (ptrdiff_t)oh * p->sh * p->in_rs + (ptrdiff_t)ow * p->sw * p->inC;
+                float *c = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * p->outC + col0;
+                if (wg == 32)
+                    conv_pixel_p(32, p, a, b, bias, ncols, c);
+                else
+                    conv_pixel_p(16, p, a, b, bias, ncols, c);
+            }
+    }
+}
+
+static void maxpool_nhwc_p(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            if (hs >= he || ws >= we) {
+                for (int c = 0; c < C; c++) o[c] = 0.0f;
+                continue;
+            }
+            const float *first = p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C;
+            for (int c = 0; c < C; c++) o[c] = first[c];
+            for (int h = hs; h < he; h++)
+                for (int w = (h == hs ? ws + 1 : ws); w < we; w++) {
+                    const float *x = p->in + (ptrdiff_t)h * p->in_rs + (ptrdiff_t)w * C;
+                    for (int c = 0; c < C; c++) {
+                        float v = x[c], best = o[c];
+                        /* a larger one, or the first NaN (which then sticks) */
+                        if (v > best || (v != v && best == best)) o[c] = v;
+                    }
+                }
+        }
+    }
+}
+
 const nnz_path_ops nnz_ops_portable = {
     .name = "portable",
     .mr = PMR,
@@ -223,4 +291,6 @@ const nnz_path_ops nnz_ops_portable = {
     .tanh_ = tanh_arr_p,
     .softmax = softmax_p,
     .scale_shift = scale_shift_p,
+    .conv_nhwc = conv_nhwc_p,
+    .maxpool_nhwc = maxpool_nhwc_p,
 };

@@ -53,6 +53,39 @@ typedef void (*nnz_unary_fn)(const float *x, float *y, size_t n);
 typedef void (*nnz_softmax_fn)(const float *x, float *y, int rows, int cols);
 typedef void (*nnz_scale_shift_fn)(const float *x, float *y, size_t n, float scale, float shift);
 
+/* NHWC convolution with packed weights (see nnz_conv2d_nhwc in nnz_kernels.h).  Input element
+ * (oh, ow, tap i, j, channel c) at in[(oh*sh + i)*in_rs + (ow*sw + j)*inC + c]; output element
+ * (oh, ow, channel o) at out[oh*out_rs + ow*outC + o]; packed weights: groups of 32 output
+ * channels (the last one 16 wide if at most 16 remain), group g at w + K*32*g, K rows of the
+ * group's width, row k = (i*kw + j)*inC + c. */
+typedef struct {
+    int outH, outW, inC, kh, kw, sh, sw, outC, act;
+    const float *in;
+    ptrdiff_t in_rs;
+    const float *w;
+    const float *bias;
+    float *out;
+    ptrdiff_t out_rs;
+} nnz_conv_args;
+typedef void (*nnz_conv_nhwc_fn)(const nnz_conv_args *a);
+
+/* NHWC max-pool: input (h, w, c) at in[h*in_rs + w*C + c] for h < H, w < W; output (oh, ow, c)
+ * at out[oh*out_rs + ow*C + c]; windows clipped to the image. */
+typedef struct {
+    int C, H, W, kh, kw, sh, sw, ph, pw, outH, outW;
+    const float *in;
+    ptrdiff_t in_rs;
+    float *out;
+    ptrdiff_t out_rs;
+} nnz_pool_args;
+typedef void (*nnz_pool_nhwc_fn)(const nnz_pool_args *a);
+
+/* Width (16 or 32) of the packed conv weight group that starts at output channel col0. */
+static inline int nnz_conv_group_width(int outC, int col0) {
+    int left = outC - col0;
+    return left > 16 ? 32 : 16;
+}
+
 typedef struct {
     const char *name;
     int mr;          /* rows of the register tile (packed-A block height) */
@@ -65,6 +98,8 @@ typedef struct {
     nnz_unary_fn relu, sigmoid, tanh_;
     nnz_softmax_fn softmax;
     nnz_scale_shift_fn scale_shift; /* y = x*scale + shift over n contiguous floats */
+    nnz_conv_nhwc_fn conv_nhwc;
+    nnz_pool_nhwc_fn maxpool_nhwc;
 } nnz_path_ops;
 
 extern const nnz_path_ops nnz_ops_portable;

@@ -457,3 +457,98 @@ void nnz_maxpool_forward(int n, int C, int H, int W, const float *input, int kh,
         }
     }
 }
+
+/* ---------------------------------------------------------------------------------------
+ * Inference convolution, NHWC
+ * --------------------------------------------------------------------------------------- */
+
+size_t nnz_conv_pack_size(int outC, int inC, int kh, int kw) {
+    if (outC <= 0 || inC <= 0 || kh <= 0 || kw <= 0) return 0;
+    return (size_t)round_up(outC, 16) * (size_t)inC * kh * kw;
+}
+
+void nnz_conv_pack(int outC, int inC, int kh, int kw, const float *weight, float *packed) {
+    if (outC <= 0 || inC <= 0 || kh <= 0 || kw <= 0) return;
+    ptrdiff_t K = (ptrdiff_t)inC * kh * kw;
+    for (int col0 = 0; col0 < outC; col0 += 32) {
+        int wg = nnz_conv_group_width(outC, col0);
+        float *g = packed + K * col0;
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++)
+                for (int c = 0; c < inC; c++) {
+                    float *row = g + (((ptrdiff_t)i * kw + j) * inC + c) * wg;
+                    for (int t = 0; t < wg; t++) {
+                        int o = col0 + t;
+                        row[t] = o < outC ? weight[(((ptrdiff_t)o * inC + c) * kh + i) * kw + j] : 0.0f;
+                    }
+                }
+    }
+}
+
+void nnz_conv2d_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                     const float *in, ptrdiff_t in_rs, const float *packed, const float *bias,
+                     int outC, nnz_activation act, float *out, ptrdiff_t out_rs) {
+    if (outH <= 0 || outW <= 0 || outC <= 0) return;
+    const nnz_path_ops *ops = nnz_active_ops();
+    if (inC <= 0 || kh <= 0 || kw <= 0) { /* empty sum: act(bias) */
+        for (int oh = 0; oh < outH; oh++) {
+            float *c = out + (ptrdiff_t)oh * out_rs;
+            for (int ow = 0; ow < outW; ow++)
+                for (int o = 0; o < outC; o++) c[(ptrdiff_t)ow * outC + o] = bias ? bias[o] : 0.0f;
+            size_t n = (size_t)outW * outC;
+            switch (act) {
+            case NNZ_ACT_RELU: ops->relu(c, c, n); break;
+            case NNZ_ACT_SIGMOID: ops->sigmoid(c, c, n); break;
+            case NNZ_ACT_TANH: ops->tanh_(c, c, n); break;
+            default: break;
+            }
+        }
+        return;
+    }
+    nnz_conv_args a = {outH, outW, inC, kh, kw, sh, sw, outC, (int)act, in, in_rs, packed, bias, out, out_rs};
+    ops->conv_nhwc(&a);
+}
+
+void nnz_maxpool_nhwc(int C, int H, int W, const float *in, ptrdiff_t in_rs, int kh, int kw,
+                      int sh, int sw, int ph, int pw, int outH, int outW, float *out,
+                      ptrdiff_t out_rs) {
+    if (C <= 0 || outH <= 0 || outW <= 0) return;
+    nnz_pool_args a = {C, H, W, kh, kw, sh, sw, ph, pw, outH, outW, in, in_rs, out, out_rs};
+    nnz_active_ops()->maxpool_nhwc(&a);
+}
+
+void nnz_nchw_to_nhwc(int C, int H, int W, const float *src, float *dst, ptrdiff_t dst_rs) {
+    if (C <= 0 || H <= 0 || W <= 0) return;
+    if (C == 1) {
+        for (int h = 0; h < H; h++)
+            memcpy(dst + (ptrdiff_t)h * dst_rs, src + (ptrdiff_t)h * W, (size_t)W * sizeof(float));
+        return;
+    }
+    ptrdiff_t plane = (ptrdiff_t)H * W;
+    for (int h = 0; h < H; h++) {
+        float *d = dst + (ptrdiff_t)h * dst_rs;
+        const float *s = src + (ptrdiff_t)h * W;
+        for (int w = 0; w < W; w++)
+            for (int c = 0; c < C; c++) d[(ptrdiff_t)w * C + c] = s[c * plane + w];
+    }
+}
+
+void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, float *dst) {
+    if (C <= 0 || H <= 0 || W <= 0) return;
+    ptrdiff_t plane = (ptrdiff_t)H * W;
+    if (C == 1) {
+        for (int h = 0; h < H; h++)
+            memcpy(dst + (ptrdiff_t)h * W, src + (ptrdiff_t)h * src_rs, (size_t)W * sizeof(float));
+        return;
+    }
+    /* blocks of 8 channels: 8 output rows written at a time, the source read once */
+    for (int c0 = 0; c0 < C; c0 += 8) {
+        int nc = imin(8, C - c0);
+        for (int h = 0; h < H; h++) {
+            const float *s = src + (ptrdiff_t)h * src_rs + c0;
+            float *d = dst + (ptrdiff_t)c0 * plane + (ptrdiff_t)h * W;
+            for (int w = 0; w < W; w++)
+                for (int c = 0; c < nc; c++) d[c * plane + w] = s[(ptrdiff_t)w * C + c];
+        }
+    }
+}

@@ -9,6 +9,9 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var foldBatchNorm: Bool
     /// Fuse ReLU / sigmoid / tanh into the preceding dense or conv2d layer's output pass. Default true.
     public var fuseActivations: Bool
+    /// Run convolution and pooling through the training kernels (NCHW, im2col + GEMM per
+    /// image, every layer over the whole batch) instead of the NHWC spatial segments. For tests.
+    var legacyConvolution = false
 
     public init(foldBatchNorm: Bool = true, fuseActivations: Bool = true) {
         self.foldBatchNorm = foldBatchNorm
@@ -38,13 +41,38 @@ enum Compiler {
         var shape = file.inputShape
         var index = 0
         let layers = file.layers
+        var arena = 0
+        // [C, H, W] of an NHWC segment output that the next dense layer reads through a flatten:
+        // that layer's weight rows are permuted from (c, h, w) to (h, w, c) order.
+        var nhwcInput: (channels: Int, height: Int, width: Int)?
         while index < layers.count {
             let layer = layers[index]
+            if !options.legacyConvolution, shape.count == 3, layer.startsSpatialSegment {
+                var end = index
+                var endShape = shape
+                _ = spatialLayerCount(layers, shapes: shapes, from: &end, shape: &endShape)
+                var nhwc = false
+                if end + 1 < layers.count, case .flatten = layers[end], case .dense = layers[end + 1] {
+                    nhwc = true
+                    nhwcInput = (endShape[0], endShape[1], endShape[2])
+                }
+                let segment = spatialSegment(file, shapes: shapes, from: &index, shape: &shape, options: options,
+                                             arenaOffset: arena, nhwcOutput: nhwc)
+                arena += segment.arenaSize
+                maxWidth = max(maxWidth, segment.outputWidth)
+                steps.append(.spatial(segment))
+                continue
+            }
             let outShape = shapes[index]
             maxWidth = max(maxWidth, outShape.reduce(1, *))
             switch layer {
             case .dense(let d):
                 var weight = tensor(index, "weight")
+                if let input = nhwcInput {
+                    weight = permuteRowsToNHWC(weight, channels: input.channels, height: input.height, width: input.width,
+                                               outputs: d.outputs)
+                    nhwcInput = nil
+                }
                 var bias = d.hasBias ? tensor(index, "bias") : nil
                 var consumed = 1
                 if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
@@ -117,6 +145,126 @@ enum Compiler {
                     inputWidth: inputWidth, outputWidth: shapes.last![0])
     }
 
+    /// Compiles the layers from `index` on that run on `[C, H, W]` activations (conv2d,
+    /// max-pool, activations, channel batch-norm, dropout) into one NHWC segment; leaves
+    /// `index` at the first layer it did not take and `shape` at the segment's output shape.
+    static func spatialSegment(_ file: ModelFile, shapes: [[Int]], from index: inout Int, shape: inout [Int],
+                               options: RuntimeOptions, arenaOffset: Int, nhwcOutput: Bool) -> SpatialSegment {
+        typealias Buffer = SpatialSegment.Buffer
+        let layers = file.layers
+        var buffers = [Buffer(channels: shape[0], height: shape[1], width: shape[2])]
+        var ops: [SpatialSegment.Op] = []
+        func tensor(_ index: Int, _ name: String) -> [Float] {
+            file.tensor(named: "layers.\(index).\(name)")!.values
+        }
+        func addBuffer(_ shape: [Int]) -> Int {
+            buffers.append(Buffer(channels: shape[0], height: shape[1], width: shape[2]))
+            return buffers.count - 1
+        }
+        loop: while index < layers.count, shape.count == 3 {
+            let current = buffers.count - 1
+            let outShape = shapes[index]
+            switch layers[index] {
+            case .conv2d(let c):
+                var weight = tensor(index, "weight")
+                var bias = c.hasBias ? tensor(index, "bias") : nil
+                var consumed = 1
+                let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
+                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
+                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
+                         outputs: c.outChannels, weightIndex: { i, o in o * perOutput + i }, rowsPerOutput: perOutput)
+                    consumed += 1
+                }
+                var activation = NNZ_ACT_NONE
+                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
+                    activation = act
+                    consumed += 1
+                }
+                let g = ConvGeometry(inChannels: c.inChannels, height: shape[1], width: shape[2], outChannels: c.outChannels,
+                                     kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
+                                     strideHeight: c.strideHeight, strideWidth: c.strideWidth,
+                                     padHeight: c.padHeight, padWidth: c.padWidth,
+                                     outHeight: outShape[1], outWidth: outShape[2])
+                let packed = allocateAligned(floats: nnz_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels),
+                                                                        Int32(g.kernelHeight), Int32(g.kernelWidth)))
+                weight.withUnsafeBufferPointer {
+                    nnz_conv_pack(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth), $0.baseAddress, packed)
+                }
+                var biasPointer: UnsafeMutablePointer<Float>?
+                if let bias {
+                    let p = allocateAligned(floats: bias.count)
+                    p.initialize(from: bias, count: bias.count)
+                    biasPointer = p
+                }
+                // the source buffer's zero border is this convolution's padding
+                buffers[current].borderHeight = max(buffers[current].borderHeight, c.padHeight)
+                buffers[current].borderWidth = max(buffers[current].borderWidth, c.padWidth)
+                let target = addBuffer(shapes[index + consumed - 1])
+                ops.append(.conv(packed: packed, bias: biasPointer, geometry: g, activation: activation, source: current, target: target))
+                index += consumed
+                shape = shapes[index - 1]
+            case .maxPool(let p):
+                let g = PoolGeometry(channels: shape[0], height: shape[1], width: shape[2],
+                                     kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth,
+                                     strideHeight: p.strideHeight, strideWidth: p.strideWidth,
+                                     padHeight: p.padHeight, padWidth: p.padWidth,
+                                     outHeight: outShape[1], outWidth: outShape[2])
+                let target = addBuffer(outShape)
+                ops.append(.maxPool(g, source: current, target: target))
+                index += 1
+                shape = outShape
+            case .relu, .sigmoid, .tanh:
+                ops.append(.activation(kernelActivation(layers[index])!, buffer: current))
+                index += 1
+            case .batchNorm(let bn) where bn.axis == .channels:
+                let (scale, shift) = batchNormScaleShift(bn, layerIndex: index, file: file)
+                ops.append(.scaleShift(scale: scale, shift: shift, buffer: current))
+                index += 1
+            case .dropout(let d):
+                if d.convention == .scaleAtInference, d.ratio != 0 {
+                    ops.append(.scaleShift(scale: Array(repeating: 1 - d.ratio, count: shape[0]),
+                                           shift: Array(repeating: 0, count: shape[0]), buffer: current))
+                }
+                index += 1
+            default:
+                break loop
+            }
+        }
+        return SpatialSegment(buffers: buffers, ops: ops, arenaOffset: arenaOffset, nhwcOutput: nhwcOutput)
+    }
+
+    /// How many layers from `index` on ``spatialSegment`` would take (same rule, no work);
+    /// moves `index` and `shape` past them.
+    static func spatialLayerCount(_ layers: [Layer], shapes: [[Int]], from index: inout Int, shape: inout [Int]) -> Int {
+        let start = index
+        loop: while index < layers.count, shape.count == 3 {
+            switch layers[index] {
+            case .conv2d, .maxPool, .relu, .sigmoid, .tanh, .dropout: break
+            case .batchNorm(let bn) where bn.axis == .channels: break
+            default: break loop
+            }
+            shape = shapes[index]
+            index += 1
+        }
+        return index - start
+    }
+
+    /// Dense weights `[C·H·W, outputs]` whose rows are in flatten (c, h, w) order, reordered
+    /// to (h, w, c) order for an NHWC input.
+    static func permuteRowsToNHWC(_ weight: [Float], channels: Int, height: Int, width: Int, outputs: Int) -> [Float] {
+        var result = [Float](repeating: 0, count: weight.count)
+        for c in 0..<channels {
+            for h in 0..<height {
+                for w in 0..<width {
+                    let from = ((c * height + h) * width + w) * outputs
+                    let to = ((h * width + w) * channels + c) * outputs
+                    for o in 0..<outputs { result[to + o] = weight[from + o] }
+                }
+            }
+        }
+        return result
+    }
+
     static func kernelActivation(_ layer: Layer) -> nnz_activation? {
         switch layer {
         case .relu: return NNZ_ACT_RELU
@@ -151,5 +299,16 @@ enum Compiler {
             newBias[o] = (newBias[o] - mean[o]) * s + beta[o]
         }
         bias = newBias
+    }
+}
+
+extension Layer {
+    /// Layers that open an NHWC spatial segment (the per-channel ones join a segment but do
+    /// not open one).
+    var startsSpatialSegment: Bool {
+        switch self {
+        case .conv2d, .maxPool: return true
+        default: return false
+        }
     }
 }

@@ -7,9 +7,14 @@ enum Step: @unchecked Sendable {
     case normalize(offset: [Float], divisor: [Float], width: Int)
     /// `y = act(x · W + b)` with `W` packed for the GEMM kernel.
     case dense(packed: UnsafeMutablePointer<Float>, bias: [Float]?, inputs: Int, outputs: Int, activation: nnz_activation)
-    /// Convolution with bias and activation fused; shapes are per sample.
+    /// Convolution with bias and activation fused; shapes are per sample. Legacy NCHW path
+    /// (im2col + GEMM per image), compiled only with `RuntimeOptions.legacyConvolution`.
     case conv(weight: [Float], bias: [Float]?, geometry: ConvGeometry, activation: nnz_activation)
+    /// Legacy NCHW max-pool (with `RuntimeOptions.legacyConvolution`).
     case maxPool(PoolGeometry)
+    /// A run of convolution / pooling / per-channel layers, computed image by image in NHWC
+    /// with packed weights (see ``SpatialSegment``). Reads and writes NCHW rows.
+    case spatial(SpatialSegment)
     /// `y[c, s] = x[c, s] · scale[c] + shift[c]`: unfolded batch-norm or scale-at-inference dropout.
     case scaleShift(scale: [Float], shift: [Float], channels: Int, spatial: Int)
     case activation(nnz_activation, width: Int)
@@ -36,6 +41,8 @@ final class Plan: @unchecked Sendable {
     let maxWidth: Int
     /// Largest convolution workspace (values, for one sample at a time).
     let convWorkspace: Int
+    /// Per-image NHWC buffers of the spatial segments (values, zeroed once per ``Scratch``).
+    let spatialArena: Int
     let inputWidth: Int
     let outputWidth: Int
 
@@ -45,6 +52,10 @@ final class Plan: @unchecked Sendable {
         self.convWorkspace = convWorkspace
         self.inputWidth = inputWidth
         self.outputWidth = outputWidth
+        spatialArena = steps.reduce(0) { total, step in
+            if case .spatial(let segment) = step { return max(total, segment.arenaOffset + segment.arenaSize) }
+            return total
+        }
     }
 
     deinit {
@@ -104,6 +115,9 @@ final class Plan: @unchecked Sendable {
                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
                                     Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth), target, nil)
                 width = g.channels * g.outHeight * g.outWidth
+            case .spatial(let segment):
+                segment.run(input: source, rows: rows, output: target, arena: scratch.arena + segment.arenaOffset)
+                width = segment.outputWidth
             case .scaleShift(let scale, let shift, let channels, let spatial):
                 scale.withUnsafeBufferPointer { s in
                     shift.withUnsafeBufferPointer { t in
@@ -133,6 +147,8 @@ final class Scratch {
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
     let workspace: UnsafeMutablePointer<Float>
+    /// NHWC buffers of the spatial segments; their zero borders are never written.
+    let arena: UnsafeMutablePointer<Float>
     let rows: Int
 
     init(plan: Plan, rows: Int) {
@@ -141,12 +157,15 @@ final class Scratch {
         a = allocateAligned(floats: size)
         b = allocateAligned(floats: size)
         workspace = allocateAligned(floats: plan.convWorkspace)
+        arena = allocateAligned(floats: plan.spatialArena)
+        arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
     }
 
     deinit {
         deallocateAligned(a)
         deallocateAligned(b)
         deallocateAligned(workspace)
+        deallocateAligned(arena)
     }
 }
 
@@ -164,4 +183,153 @@ func allocateAligned(floats count: Int) -> UnsafeMutablePointer<Float> {
 
 func deallocateAligned(_ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).deallocate()
+}
+
+/// Convolution, max-pool, activation and per-channel scale layers that follow one another on
+/// `[C, H, W]` activations, run image by image in NHWC layout so that every intermediate
+/// image stays in L1/L2: the input row is copied into an NHWC buffer, each layer writes the
+/// interior of its own buffer (whose zero border is the padding the next convolution reads:
+/// no im2col, no padding copies), and the last buffer is written back as an NCHW row.
+/// Weights are packed once here (``nnz_conv_pack``); bias and activation are fused into the
+/// convolution. Results do not depend on the batch size or on how a batch is split.
+final class SpatialSegment: @unchecked Sendable {
+    /// One NHWC image of the per-image arena, with a zero border of `borderHeight` rows and
+    /// `borderWidth` columns around its `height × width` interior.
+    struct Buffer {
+        var channels, height, width: Int
+        var borderHeight = 0, borderWidth = 0
+        var offset = 0
+        var rowStride: Int { (width + 2 * borderWidth) * channels }
+        var size: Int { (height + 2 * borderHeight) * rowStride }
+        /// Arena offset of interior element (0, 0, 0).
+        var interior: Int { offset + borderHeight * rowStride + borderWidth * channels }
+    }
+
+    enum Op {
+        case conv(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
+                  activation: nnz_activation, source: Int, target: Int)
+        case maxPool(PoolGeometry, source: Int, target: Int)
+        /// In place on the interior of `buffer`.
+        case activation(nnz_activation, buffer: Int)
+        /// In place: `x[h, w, c] = x[h, w, c]·scale[c] + shift[c]`.
+        case scaleShift(scale: [Float], shift: [Float], buffer: Int)
+    }
+
+    let buffers: [Buffer]
+    let ops: [Op]
+    /// Whether output rows are NHWC (`[H, W, C]`, for a following flatten + dense whose weight
+    /// rows the compiler permuted) instead of NCHW. NHWC output rows are written by the last
+    /// layer directly (no copy, no transposition).
+    let nhwcOutput: Bool
+    /// Values per image in and out (NCHW rows).
+    let inputWidth: Int
+    let outputWidth: Int
+    /// Where this segment's buffers start in ``Scratch/arena``, and how many values they take.
+    let arenaOffset: Int
+    let arenaSize: Int
+    /// Multiply-adds ×2 per image, for the thread-split heuristics.
+    let flopsPerImage: Int
+
+    init(buffers: [Buffer], ops: [Op], arenaOffset: Int, nhwcOutput: Bool) {
+        self.nhwcOutput = nhwcOutput
+        var laidOut = buffers
+        var offset = arenaOffset
+        for index in laidOut.indices {
+            laidOut[index].offset = offset
+            offset += (laidOut[index].size + 15) / 16 * 16 // 64-byte aligned buffers
+        }
+        self.buffers = laidOut
+        self.ops = ops
+        self.arenaOffset = arenaOffset
+        arenaSize = offset - arenaOffset
+        let first = laidOut[0], last = laidOut[laidOut.count - 1]
+        inputWidth = first.channels * first.height * first.width
+        let outputWidth = last.channels * last.height * last.width
+        self.outputWidth = outputWidth
+        flopsPerImage = ops.reduce(0) { total, op in
+            switch op {
+            case .conv(_, _, let g, _, _, _):
+                return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
+            case .maxPool(let g, _, _): return total + g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth
+            default: return total + outputWidth
+            }
+        }
+    }
+
+    deinit {
+        for op in ops {
+            if case .conv(let packed, let bias, _, _, _, _) = op {
+                deallocateAligned(packed)
+                if let bias { deallocateAligned(bias) }
+            }
+        }
+    }
+
+    /// `arena` points at this segment's part of the scratch arena (``arenaOffset`` applied).
+    func run(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, arena: UnsafeMutablePointer<Float>) {
+        let first = buffers[0], lastIndex = buffers.count - 1, last = buffers[lastIndex]
+        let base = arena - arenaOffset
+        // The last buffer has no border (no convolution of this segment reads it): with NHWC
+        // output it is the output row itself.
+        let direct = nhwcOutput && last.borderHeight == 0 && last.borderWidth == 0
+        for r in 0..<rows {
+            let outRow = output + r * outputWidth
+            @inline(__always) func interior(_ index: Int) -> UnsafeMutablePointer<Float> {
+                direct && index == lastIndex ? outRow : base + buffers[index].interior
+            }
+            nnz_nchw_to_nhwc(Int32(first.channels), Int32(first.height), Int32(first.width), input + r * inputWidth,
+                             base + first.interior, first.rowStride)
+            for op in ops {
+                switch op {
+                case .conv(let packed, let bias, let g, let act, let source, let target):
+                    let s = buffers[source], t = buffers[target]
+                    // tap (0, 0) of output (0, 0) reads input element (-padHeight, -padWidth)
+                    let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
+                    nnz_conv2d_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels),
+                                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
+                                    origin, s.rowStride, packed, bias, Int32(g.outChannels), act,
+                                    interior(target), t.rowStride)
+                case .maxPool(let g, let source, let target):
+                    let s = buffers[source], t = buffers[target]
+                    nnz_maxpool_nhwc(Int32(g.channels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
+                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
+                                     Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth),
+                                     interior(target), t.rowStride)
+                case .activation(let act, let index):
+                    let b = buffers[index]
+                    let n = b.width * b.channels
+                    for h in 0..<b.height {
+                        let row = interior(index) + h * b.rowStride
+                        switch act {
+                        case NNZ_ACT_RELU: nnz_relu(row, row, n)
+                        case NNZ_ACT_SIGMOID: nnz_sigmoid(row, row, n)
+                        case NNZ_ACT_TANH: nnz_tanh(row, row, n)
+                        default: break
+                        }
+                    }
+                case .scaleShift(let scale, let shift, let index):
+                    let b = buffers[index]
+                    scale.withUnsafeBufferPointer { sc in
+                        shift.withUnsafeBufferPointer { sh in
+                            for h in 0..<b.height {
+                                var x = interior(index) + h * b.rowStride
+                                for _ in 0..<b.width {
+                                    for c in 0..<b.channels { x[c] = x[c] * sc[c] + sh[c] }
+                                    x += b.channels
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !nhwcOutput {
+                nnz_nhwc_to_nchw(Int32(last.channels), Int32(last.height), Int32(last.width), base + last.interior, last.rowStride, outRow)
+            } else if !direct {
+                for h in 0..<last.height {
+                    (outRow + h * last.width * last.channels).update(from: base + last.interior + h * last.rowStride,
+                                                                     count: last.width * last.channels)
+                }
+            }
+        }
+    }
 }

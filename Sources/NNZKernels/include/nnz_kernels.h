@@ -175,6 +175,55 @@ void nnz_maxpool_forward(int n, int C, int H, int W, const float *input, int kh,
                          int sh, int sw, int ph, int pw, int outH, int outW,
                          float *output, int32_t *argmax);
 
+/* ------------------------------------------------------------------------------------------
+ * Inference convolution: NHWC activations, weights packed once (implicit GEMM, no im2col)
+ *
+ * An "NHWC view" of an image with C channels, H rows and W columns is a pointer p and a row
+ * stride rs (floats, >= W*C): element (h, w, c) is at p[h*rs + w*C + c].  The channels of a
+ * pixel are contiguous, pixels of a row are contiguous; rows may be further apart, which
+ * lets a producer write straight into the interior of a zero-bordered buffer that the next
+ * convolution reads as its padded input.
+ * ------------------------------------------------------------------------------------------ */
+
+/** Floats needed by nnz_conv_pack (opaque layout, the same for every code path). */
+size_t nnz_conv_pack_size(int outC, int inC, int kh, int kw);
+
+/** Pack OIHW weights weight[outC][inC][kh][kw] for nnz_conv2d_nhwc (do it once at load).
+ *  Allocate `packed` 64-byte aligned. */
+void nnz_conv_pack(int outC, int inC, int kh, int kw, const float *weight, float *packed);
+
+/**
+ * Convolution over an NHWC view with packed weights, bias[outC] (or NULL) and a fused
+ * activation: for oh < outH, ow < outW, o < outC
+ *   out[oh*out_rs + ow*outC + o] =
+ *     act(bias[o] + sum_{i<kh, j<kw, c<inC} in[(oh*sh + i)*in_rs + (ow*sw + j)*inC + c] * W[o][c][i][j]).
+ * `in` points at the input element read by tap (0, 0) of output (0, 0): for zero padding
+ * ph/pw, pass a pointer to element (-ph, -pw) of a view whose border of ph rows / pw columns
+ * holds zeros.  Exactly the elements named above are read (nothing else, no over-read).
+ * out_rs >= outW*outC; out must not overlap in.  Each output pixel's sum is accumulated in the
+ * same order whatever outH/outW (results do not depend on the image's position in a batch).
+ */
+void nnz_conv2d_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                     const float *in, ptrdiff_t in_rs, const float *packed, const float *bias,
+                     int outC, nnz_activation act, float *out, ptrdiff_t out_rs);
+
+/**
+ * Max-pool over an NHWC view (C channels, H x W, row stride in_rs) into an NHWC view
+ * (out_rs >= outW*C): window (oh, ow) covers rows oh*sh-ph .. +kh-1 and columns
+ * ow*sw-pw .. +kw-1 clipped to the image (padding never wins; a window with no in-image
+ * element gives 0).  Same values as nnz_maxpool_forward (a NaN in the window gives NaN).
+ * Only in-image elements are read.
+ */
+void nnz_maxpool_nhwc(int C, int H, int W, const float *in, ptrdiff_t in_rs, int kh, int kw,
+                      int sh, int sw, int ph, int pw, int outH, int outW, float *out,
+                      ptrdiff_t out_rs);
+
+/** Layout change of one image: src[C][H][W] (contiguous) into the NHWC view (dst, dst_rs). */
+void nnz_nchw_to_nhwc(int C, int H, int W, const float *src, float *dst, ptrdiff_t dst_rs);
+
+/** Layout change of one image: the NHWC view (src, src_rs) into dst[C][H][W] (contiguous). */
+void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, float *dst);
+
 #ifdef __cplusplus
 }
 #endif

@@ -375,9 +375,6 @@ public enum CSVChunkParser {
         return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, complete)
     }
 
-    /// Former spelling of `parseFloats(_:complete:...)` (`isFinal` was "the input ends here",
-    /// which is a safe but narrower use of `complete`).
-
     /// Splits a block of complete records (ending on a record boundary) into at most `parts`
     /// pieces of similar size, each starting and ending on a record boundary. Returns the piece
     /// end offsets (the last is `block.count`); parse every piece with `complete: true`.
