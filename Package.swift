@@ -7,7 +7,9 @@ let package = Package(
     products: [
         .library(name: "NNZFormat", targets: ["NNZFormat"]),
         .library(name: "NNZRuntime", targets: ["NNZRuntime"]),
+        .library(name: "NNZTrainer", targets: ["NNZTrainer"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
+        .executable(name: "nntrain", targets: ["nntrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,9 +29,15 @@ let package = Package(
             name: "nninfer",
             dependencies: ["NNZRuntime", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZFormat", "NNZKernels", "CZlib"]),
+        .executableTarget(
+            name: "nntrain",
+            dependencies: ["NNZTrainer", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
+        .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
         .testTarget(name: "CLITests", dependencies: ["nninfer"]),
     ]
