@@ -1,6 +1,7 @@
 import XCTest
 @testable import NNZTrainer
 import NNZFormat
+import NNZRuntime
 
 final class ExportTests: XCTestCase {
     /// A small CNN with every layer kind, trained for a few epochs on generated image rows.
@@ -35,13 +36,28 @@ final class ExportTests: XCTestCase {
         return try job.run(on: data)
     }
 
-    /// Trainer evaluation outputs equal the outputs computed from the exported, re-read file.
+    /// Trainer evaluation outputs equal, bit for bit, what NNZRuntime computes from the
+    /// exported and re-read file on raw rows; and they agree with an independent Double
+    /// reference of the format's semantics to 1e-5.
     func assertEvaluationMatchesFile(_ trained: TrainedModel, file: StaticString = #filePath, line: UInt = #line) throws {
-        let model = try NNZReader.decode(NNZWriter.encode(trained.modelFile()))
+        let bytes = try NNZWriter.encode(trained.modelFile())
+        let model = try NNZReader.decode(bytes)
         let rows = min(trained.trainingRaw.count, 20)
         let raw = (0..<rows).flatMap { trained.trainingRaw.row($0) }
         let ours = trained.predict(raw: raw, count: rows)
         let width = trained.network.outputWidth
+        let runtime = try Model(bytes: bytes)
+        let theirs = try runtime.predict(rows: (0..<rows).map { trained.trainingRaw.row($0) }).flatMap { $0 }
+        XCTAssertEqual(ours.map(\.bitPattern), theirs.map(\.bitPattern), "trainer evaluation == runtime on the exported file, bit for bit", file: file, line: line)
+        let report = try XCTUnwrap(runtime.runSelfTest(), file: file, line: line)
+        XCTAssertEqual(report.maxDifference, 0, "the runtime reproduces the stored self-test exactly", file: file, line: line)
+        // The trainer's own layer-by-layer evaluation mode (unfolded batch-norm, separate
+        // activations) stays within rounding of the runtime's plan.
+        let normalized = Normalization.apply(trained.normalization, to: raw, width: trained.network.inputWidth)
+        let layerwise = trained.network.run(normalized, batch: rows, mode: .evaluation)
+        for (a, b) in zip(layerwise, ours) {
+            XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), file: file, line: line)
+        }
         for r in 0..<rows {
             let reference = ReferenceForward.run(model, rawRow: trained.trainingRaw.row(r))
             for k in 0..<width {

@@ -9,8 +9,9 @@ extension TrainedModel {
     /// labels, `training.*` summary) and a self-test of the first `selfTestRows` training rows.
     ///
     /// Nothing time- or machine-dependent goes in, so the same seed and data give the same
-    /// bytes. The self-test tolerance is `1e-5 · max(1, largest |output|)`: room for a reader
-    /// that sums in another order, far below any meaningful difference.
+    /// bytes. The self-test outputs come from NNZRuntime's plan, so the runtime reproduces them
+    /// exactly on the same kernel path; the tolerance, `1e-5 · max(1, largest |output|)`, leaves
+    /// room for other kernel paths (FMA or not) and other readers summing in another order.
     public func modelFile(selfTestRows: Int = 5) -> ModelFile {
         var layers: [NNZFormat.Layer] = []
         var tensors: [Tensor] = []

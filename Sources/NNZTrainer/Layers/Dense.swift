@@ -63,7 +63,11 @@ public final class Dense: TrainableLayer {
             db.update(repeating: 0, count: outputs)
             for r in 0..<batch {
                 let row = outputGradient + r * outputs
-                for j in 0..<outputs { db[j] += row[j] }
+                Vector.forEach(outputs, { j in
+                    Vector.store(Vector.load(db + j) + Vector.load(row + j), db + j)
+                }, tail: { j in
+                    db[j] += row[j]
+                })
             }
         }
         guard needsInputGradient else { return nil }

@@ -2,8 +2,9 @@ import NNZFormat
 
 /// 2-D max pooling with stride and padding; padded positions never win.
 ///
-/// Forward records each output's winning input index; backward routes the output gradient
-/// to that input (ties: the first position in the window, row-major).
+/// Training forward records each output's winning input (a flat index into the batch);
+/// backward routes the output gradient to it (ties: the first position in the window,
+/// row-major).
 public final class MaxPool: TrainableLayer {
     public let channels: Int
     public let height: Int
@@ -43,16 +44,12 @@ public final class MaxPool: TrainableLayer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: ForwardMode) -> UnsafePointer<Float> {
-        let inputCount = channels * height * width
         let outputCount = channels * outputHeight * outputWidth
         output.reserve(batch * outputCount)
         winners.reserve(batch * outputCount)
-        for n in 0..<batch {
-            Linalg.maxPoolForward(input + n * inputCount, channels: channels, height: height, width: width,
-                                  kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                                  padH: padHeight, padW: padWidth,
-                                  output.pointer + n * outputCount, winners.pointer + n * outputCount)
-        }
+        Linalg.maxPoolForward(input, batch: batch, channels: channels, height: height, width: width,
+                              kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
+                              padH: padHeight, padW: padWidth, output.pointer, mode == .training ? winners.pointer : nil)
         return UnsafePointer(output.pointer)
     }
 
@@ -63,12 +60,9 @@ public final class MaxPool: TrainableLayer {
         inputGradient.reserve(batch * inputCount)
         let dx = inputGradient.pointer
         dx.update(repeating: 0, count: batch * inputCount)
-        for n in 0..<batch {
-            let sampleGradient = dx + n * inputCount
-            let sampleWinners = winners.pointer + n * outputCount
-            let dy = outputGradient + n * outputCount
-            for o in 0..<outputCount { sampleGradient[Int(sampleWinners[o])] += dy[o] }
-        }
+        // Winners are flat indices into the whole batch's input.
+        let winner = winners.pointer
+        for o in 0..<(batch * outputCount) where winner[o] >= 0 { dx[Int(winner[o])] += outputGradient[o] }
         return UnsafePointer(dx)
     }
 }

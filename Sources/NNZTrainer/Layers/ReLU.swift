@@ -26,7 +26,12 @@ public final class ReLU: TrainableLayer {
         let count = batch * inputElementCount
         inputGradient.reserve(count)
         let y = output.pointer, dx = inputGradient.pointer
-        for i in 0..<count { dx[i] = y[i] > 0 ? outputGradient[i] : 0 }
+        let zero = SIMD8<Float>()
+        Vector.forEach(count, { i in
+            Vector.store(Vector.load(outputGradient + i).replacing(with: zero, where: Vector.load(y + i) .<= zero), dx + i)
+        }, tail: { i in
+            dx[i] = y[i] > 0 ? outputGradient[i] : 0
+        })
         return UnsafePointer(dx)
     }
 }

@@ -25,7 +25,13 @@ public final class Sigmoid: TrainableLayer {
         let count = batch * inputElementCount
         inputGradient.reserve(count)
         let y = output.pointer, dx = inputGradient.pointer
-        for i in 0..<count { dx[i] = outputGradient[i] * y[i] * (1 - y[i]) }
+        let one = SIMD8<Float>(repeating: 1)
+        Vector.forEach(count, { i in
+            let out = Vector.load(y + i)
+            Vector.store(Vector.load(outputGradient + i) * out * (one - out), dx + i)
+        }, tail: { i in
+            dx[i] = outputGradient[i] * y[i] * (1 - y[i])
+        })
         return UnsafePointer(dx)
     }
 }

@@ -125,10 +125,11 @@ public final class Network {
     }
 
     /// Evaluation-mode outputs for `count` rows of already-normalized inputs
-    /// (`count × inputWidth` values), computed in chunks of 256 rows.
+    /// (`count × inputWidth` values), computed in chunks of 1024 rows.
     ///
     /// This is the trainer's single evaluation entry point (validation metrics, self-test,
-    /// plots); see ``EvaluationForward``.
+    /// plots); it runs NNZRuntime's inference plan (see ``EvaluationForward``), so its outputs
+    /// are exactly what the runtime computes from the exported file.
     public func predict(_ inputs: [Float], count: Int) -> [Float] {
         precondition(inputs.count == count * inputWidth, "predict: expected \(count * inputWidth) values, got \(inputs.count)")
         return inputs.withUnsafeBufferPointer { EvaluationForward.run(self, $0.baseAddress!, count: count) }

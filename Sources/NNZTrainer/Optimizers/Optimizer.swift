@@ -84,7 +84,12 @@ final class OptimizerState {
             }
             let w = parameter.value.pointer, g = parameter.gradient.pointer, n = parameter.count
             if parameter.decays && weightDecay != 0 {
-                for i in 0..<n { g[i] += weightDecay * w[i] }
+                let decay = SIMD8<Float>(repeating: weightDecay)
+                Vector.forEach(n, { i in
+                    Vector.store(Vector.load(g + i) + decay * Vector.load(w + i), g + i)
+                }, tail: { i in
+                    g[i] += weightDecay * w[i]
+                })
             }
             switch optimizer {
             case .sgd:
