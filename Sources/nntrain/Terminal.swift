@@ -87,7 +87,7 @@ final class ProgressPrinter {
     func handle(_ event: TrainingEvent) {
         switch (style, event) {
         case (.quiet, _): return
-        case (.bar, .batch(let epoch, let epochs, let batch, let batches, let loss)):
+        case (.bar, .batch(let epoch, let epochs, let batch, let batches, let loss, let accuracy)):
             if epoch == 1 && batch == 1 { started = clockSeconds() }
             let now = clockSeconds()
             guard now - lastDraw > 0.05 || batch == batches else { return }
@@ -98,7 +98,8 @@ final class ProgressPrinter {
             let width = 24
             let filled = min(width, Int(Double(width) * Double(batch) / Double(batches)))
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" + String(repeating: " ", count: width - filled - 1) : "")
-            Terminal.write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] \(batch)/\(batches) loss \(fixed(loss, 4)) ETA \(duration(eta))")
+            let accuracyText = accuracy.map { " acc \(fixed($0, 4))" } ?? ""
+            Terminal.write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] \(batch)/\(batches) loss \(fixed(loss, 4))\(accuracyText) ETA \(duration(eta))")
         case (.bar, .epoch(let m)), (.lines, .epoch(let m)):
             let interval = max(1, m.epochs / 100)
             guard m.epoch % interval == 0 || m.epoch == m.epochs || m.epoch == 1 else {

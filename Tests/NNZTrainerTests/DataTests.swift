@@ -1,10 +1,26 @@
 import XCTest
 @testable import NNZTrainer
 import NNZFormat
+import Foundation
 
 final class DataTests: XCTestCase {
-    func parse(_ text: String, target: String? = "label", task: CSVLoader.TaskKind = .automatic) throws(DataError) -> Dataset {
-        try CSVLoader.parse(Array(text.utf8), path: "data.csv", target: target, task: task)
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "nntrain-data-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        FileManager.default.changeCurrentDirectoryPath(directory)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Writes `text` to `name` in a temporary directory (the working directory) and loads it.
+    func parse(_ text: String, target: String? = "label", task: CSVLoader.TaskKind = .automatic, name: String = "data.csv",
+               classLabels: [String]? = nil) throws(DataError) -> Dataset {
+        _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(text.utf8))
+        return try CSVLoader.load(path: name, target: target, task: task, classLabels: classLabels)
     }
 
     func testClassesFromIntegersAndStrings() throws {
@@ -29,15 +45,16 @@ final class DataTests: XCTestCase {
         func message(_ text: String, target: String? = "label") -> String {
             do { _ = try parse(text, target: target); return "no error" } catch { return error.description }
         }
-        XCTAssertEqual(message("a,b,label\n1,2,0\n3,x4,1\n"), "data.csv:3:3: expected a finite number in column \"b\", found \"x4\"")
-        XCTAssertEqual(message("a,b,label\n1,2,0\n3,4\n"), "data.csv:3: expected 3 fields like the header, found 2")
-        XCTAssertEqual(message("a,b,label\n1,,0\n"), "data.csv:2:3: expected a finite number in column \"b\", found an empty field")
-        XCTAssertTrue(message("a,b\n1,2\n", target: "label").hasPrefix("data.csv:1:1: no column named \"label\""))
-        XCTAssertEqual(message("a,a,label\n"), "data.csv:1:3: the column name \"a\" appears twice (columns 1 and 2)")
-        XCTAssertEqual(message(""), "data.csv: the file is empty; expected a header line with column names")
-        XCTAssertEqual(message("a,label\n1,\"x\n"), "data.csv:2:3: a quoted field is never closed; expected a closing '\"'")
-        XCTAssertEqual(message("é,b,label\n1,nan,0\n"), "data.csv:2:3: expected a finite number in column \"b\", found \"nan\"")
-        XCTAssertEqual(message("a,label\n1,0\n2,0\n"), "data.csv: the target column \"label\" holds a single class (0); classification needs at least two")
+        XCTAssertEqual(message("a,b,label\n1,2,0\n3,x4,1\n"), "data.csv:3:2: found \"x4\" in column \"b\", expected a finite number")
+        XCTAssertEqual(message("a,b,label\n1,2,0\n3,4\n"), "data.csv:3: found 2 fields, expected 3 like the header")
+        XCTAssertEqual(message("a,b,label\n1,,0\n"), "data.csv:2:2: found an empty field in column \"b\", expected a finite number")
+        XCTAssertEqual(message("a,b\n1,2\n", target: "label"), "data.csv:1: found no column named \"label\", expected one of: a, b")
+        XCTAssertEqual(message("a,a,label\n"), "data.csv:1:2: found the column name \"a\" a second time (first in column 1), expected unique names")
+        XCTAssertEqual(message(""), "data.csv: found an empty file, expected a header line with column names")
+        XCTAssertTrue(message("a,label\n1,\"x\n").hasPrefix("data.csv:2:2: "), message("a,label\n1,\"x\n"))
+        XCTAssertEqual(message("é,b,label\n1,nan,0\n"), "data.csv:2:2: found \"nan\" in column \"b\", expected a finite number")
+        XCTAssertEqual(message("a,label\n1,0\n2,0\n"), "data.csv: found a single class (0) in the target column \"label\", expected at least two")
+        XCTAssertEqual(message("a,label\n\n\n1,x\n2,\n", target: "label"), "data.csv:5:2: found an empty field in the target column \"label\", expected a value")
     }
 
     func testMissingFileIsNoInput() {
@@ -49,10 +66,10 @@ final class DataTests: XCTestCase {
     }
 
     func testFixedClassLabelsForATestFile() throws {
-        let test = try CSVLoader.parse(Array("x,label\n1,cat\n2,ant\n".utf8), target: "label", classLabels: ["ant", "cat", "dog"])
+        let test = try parse("x,label\n1,cat\n2,ant\n", classLabels: ["ant", "cat", "dog"])
         XCTAssertEqual(test.targets, .classes([1, 0], labels: ["ant", "cat", "dog"]))
-        XCTAssertThrowsError(try CSVLoader.parse(Array("x,label\n1,emu\n".utf8), path: "t.csv", target: "label", classLabels: ["ant"])) {
-            XCTAssertEqual("\($0)", "t.csv:2:3: the class \"emu\" is not one of the model's classes (ant)")
+        XCTAssertThrowsError(try parse("x,label\n1,emu\n", name: "t.csv", classLabels: ["ant"])) {
+            XCTAssertEqual("\($0)", "t.csv:2:2: found the class \"emu\", expected one of the model's classes (ant)")
         }
     }
 

@@ -92,14 +92,14 @@ final class NNTrainCLITests: XCTestCase {
         let csv = write("bad.csv", "a,b,label\n1,2,0\n3,oops,1\n")
         let run = try nntrain([csv, "--target", "label", "-o", "x.nnz"])
         XCTAssertEqual(run.status, 65)
-        XCTAssertEqual(run.stderr, "nntrain: error: \(csv):3:3: expected a finite number in column \"b\", found \"oops\"\n")
+        XCTAssertEqual(run.stderr, "nntrain: error: \(csv):3:2: found \"oops\" in column \"b\", expected a finite number\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporary + "/x.nnz"))
     }
 
     func testMissingInputExits66() throws {
         let run = try nntrain(["nope.csv", "--target", "label"])
         XCTAssertEqual(run.status, 66)
-        XCTAssertTrue(run.stderr.hasPrefix("nntrain: error: nope.csv: cannot open the file"), run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("nntrain: error: nope.csv: "), run.stderr)
     }
 
     func testUsageErrorsExit64() throws {

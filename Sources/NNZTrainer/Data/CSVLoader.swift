@@ -1,14 +1,18 @@
-/// Reads a CSV file with a header row into a ``Dataset``.
-///
-/// Format: comma-separated, first line is the header, fields may be quoted with `"` (a quote
-/// inside is written `""`), `\n` or `\r\n` line ends, blank lines ignored, an optional UTF-8
-/// byte-order mark. Every row must have as many fields as the header.
+import NNZRuntime
+
+
+/// Reads a CSV file with a header row into a ``Dataset``, through NNZRuntime's streaming
+/// ``CSVReader`` (RFC 4180 quoting, `\n`, `\r\n` or `\r` line ends, blank lines skipped, an
+/// optional UTF-8 byte-order mark). Every row must have as many fields as the header.
 ///
 /// The target column is chosen by name; every other column is a feature and must hold finite
 /// numbers. The task follows from the target values (``TaskKind/automatic``): if every value is
 /// a number and all are integers with at most 256 distinct values, the rows are classes labelled
 /// by those integers in numeric order; any other all-numeric target is regression; a target
 /// with any non-numeric value is classes labelled by the strings in byte order.
+///
+/// Errors read like nninfer's: `path:line:column: message` with the 1-based physical line and
+/// the 1-based field number, saying what was found and what was expected.
 ///
 /// ```swift
 /// let data = try CSVLoader.load(path: "digits_train.csv", target: "label", inputShape: [1, 8, 8])
@@ -21,74 +25,84 @@ public enum CSVLoader {
         case regression
     }
 
-    /// Loads `path`. `inputShape` (e.g. `[1, 8, 8]`) must multiply to the number of features.
+    /// Loads `path` (`-` reads standard input). `target` nil means the last column.
+    /// `inputShape` (e.g. `[1, 8, 8]`) must multiply to the number of features.
     /// `classLabels` fixes the classes and their order (a test file read with the training
     /// file's labels); a target value outside them is an error.
     public static func load(path: String, target: String?, task: TaskKind = .automatic, inputShape: [Int]? = nil,
                             classLabels: [String]? = nil) throws(DataError) -> Dataset {
-        let bytes = try FileIO.read(path)
-        return try parse(bytes, path: path, target: target, task: task, inputShape: inputShape, classLabels: classLabels)
+        do {
+            return try read(path: path, target: target, task: task, inputShape: inputShape, classLabels: classLabels)
+        } catch let error as DataError {
+            throw error
+        } catch let error as CSVError {
+            let kind: DataError.Kind = error.sysexitsCode == 66 ? .missingInput : error.sysexitsCode == 74 ? .io : .badData
+            throw DataError(kind, error.message, path: error.path, line: error.line > 0 ? error.line : nil,
+                            column: error.column > 0 ? error.column : nil)
+        } catch {
+            throw DataError(.io, "\(error)", path: path)
+        }
     }
 
-    /// Parses CSV text already in memory; `path` only names the source in errors.
-    /// `target` nil means the last column.
-    public static func parse(_ bytes: [UInt8], path: String? = nil, target: String?, task: TaskKind = .automatic,
-                             inputShape: [Int]? = nil, classLabels: [String]? = nil) throws(DataError) -> Dataset {
-        var records = try CSVRecords(bytes, path: path)
-        guard let header = try records.next() else {
-            throw DataError(.badData, "the file is empty; expected a header line with column names", path: path)
+    private static func read(path: String, target: String?, task: TaskKind, inputShape: [Int]?,
+                             classLabels: [String]?) throws -> Dataset {
+        let reader = try CSVReader(path: path)
+        guard let names = try reader.readHeader() else {
+            throw DataError(.badData, "found an empty file, expected a header line with column names", path: path)
         }
-        let names = header.fields.map(\.text)
+        let headerLine = reader.line
         var seen: [String: Int] = [:]
         for (i, name) in names.enumerated() {
             if name.isEmpty {
-                throw DataError(.badData, "column \(i + 1) of the header has no name", path: path, line: header.line, column: header.fields[i].column)
+                throw DataError(.badData, "found an empty column name, expected a name for every column", path: path, line: headerLine, column: i + 1)
             }
             if let first = seen[name] {
-                throw DataError(.badData, "the column name \"\(name)\" appears twice (columns \(first + 1) and \(i + 1))", path: path, line: header.line, column: header.fields[i].column)
+                throw DataError(.badData, "found the column name \"\(name)\" a second time (first in column \(first + 1)), expected unique names", path: path, line: headerLine, column: i + 1)
             }
             seen[name] = i
+        }
+        guard names.count >= 2 else {
+            throw DataError(.badData, "found \(names.count) column, expected at least two (features and a target)", path: path, line: headerLine)
         }
         let targetIndex: Int
         if let target {
             guard let index = seen[target] else {
-                throw DataError(.badData, "no column named \"\(target)\"; the columns are: \(names.joined(separator: ", "))", path: path, line: header.line, column: 1)
+                throw DataError(.badData, "found no column named \"\(target)\", expected one of: \(names.joined(separator: ", "))", path: path, line: headerLine)
             }
             targetIndex = index
         } else {
             targetIndex = names.count - 1
         }
-        guard names.count >= 2 else {
-            throw DataError(.badData, "expected at least two columns (features and a target), found \(names.count)", path: path, line: header.line)
-        }
         let featureNames = names.enumerated().filter { $0.offset != targetIndex }.map(\.element)
         if let inputShape, inputShape.reduce(1, *) != featureNames.count {
-            throw DataError(.badData, "the input shape \(inputShape.map(String.init).joined(separator: "x")) holds \(inputShape.reduce(1, *)) values but the file has \(featureNames.count) feature columns", path: path)
+            throw DataError(.badData, "found \(featureNames.count) feature columns, expected \(inputShape.reduce(1, *)) for the input shape \(inputShape.map(String.init).joined(separator: "x"))", path: path, line: headerLine)
         }
 
         var features: [Float] = []
         var targetTexts: [String] = []
-        var targetPlaces: [(line: Int, column: Int)] = []
-        while let record = try records.next() {
-            guard record.fields.count == names.count else {
-                throw DataError(.badData, "expected \(names.count) fields like the header, found \(record.fields.count)", path: path, line: record.line, column: record.fields.count > names.count ? record.fields[names.count].column : nil)
+        var targetLines: [Int] = []
+        while try reader.nextRecord() {
+            guard reader.fieldCount == names.count else {
+                throw DataError(.badData, "found \(reader.fieldCount) fields, expected \(names.count) like the header", path: path, line: reader.line)
             }
-            for (i, field) in record.fields.enumerated() {
+            for i in 0..<names.count {
                 if i == targetIndex {
-                    targetTexts.append(field.text)
-                    targetPlaces.append((record.line, field.column))
+                    targetTexts.append(try reader.string(at: i))
+                    targetLines.append(reader.line)
                     continue
                 }
-                guard let value = Float(field.text.trimmingSpaces), value.isFinite else {
-                    let found = field.text.isEmpty ? "an empty field" : "\"\(field.text)\""
-                    throw DataError(.badData, "expected a finite number in column \"\(names[i])\", found \(found)", path: path, line: record.line, column: field.column)
+                guard let value = reader.float(at: i), value.isFinite else {
+                    let text = try reader.string(at: i)
+                    let found = text.isEmpty ? "an empty field" : "\"\(text.count > 64 ? String(text.prefix(64)) + "…" : text)\""
+                    throw DataError(.badData, "found \(found) in column \"\(names[i])\", expected a finite number", path: path, line: reader.line, column: i + 1)
                 }
                 features.append(value)
             }
         }
         guard !targetTexts.isEmpty else {
-            throw DataError(.badData, "the file has a header but no data rows", path: path)
+            throw DataError(.badData, "found a header but no data rows, expected at least one row", path: path)
         }
+        let places = targetLines.map { (line: $0, column: targetIndex + 1) }
         let targets: Targets
         if let classLabels {
             var index: [String: Int32] = [:]
@@ -100,13 +114,13 @@ public enum CSVLoader {
                 // Integer labels match by value ("07" is class "7").
                 let key = Int64(trimmed).map(String.init) ?? trimmed
                 guard let label = index[trimmed] ?? index[key] else {
-                    throw DataError(.badData, "the class \"\(trimmed)\" is not one of the model's classes (\(classLabels.prefix(12).joined(separator: ", "))\(classLabels.count > 12 ? ", …" : ""))", path: path, line: targetPlaces[i].line, column: targetPlaces[i].column)
+                    throw DataError(.badData, "found the class \"\(trimmed)\", expected one of the model's classes (\(classLabels.prefix(12).joined(separator: ", "))\(classLabels.count > 12 ? ", …" : ""))", path: path, line: places[i].line, column: places[i].column)
                 }
                 rows.append(label)
             }
             targets = .classes(rows, labels: classLabels)
         } else {
-            targets = try makeTargets(targetTexts, places: targetPlaces, name: names[targetIndex], task: task, path: path)
+            targets = try makeTargets(targetTexts, places: places, name: names[targetIndex], task: task, path: path)
         }
         return Dataset(featureNames: featureNames, sampleShape: inputShape ?? [featureNames.count], features: features,
                        targets: targets, targetName: names[targetIndex])
@@ -122,18 +136,17 @@ public enum CSVLoader {
             if let v = Double(text), v.isFinite { numbers.append(v) } else { firstNonNumeric = i; break }
         }
         let allNumeric = firstNonNumeric == nil
-        if let i = firstNonNumeric, trimmed[i].isEmpty {
-            throw DataError(.badData, "the target column \"\(name)\" is empty here; expected a value", path: path, line: places[i].line, column: places[i].column)
+        if let i = trimmed.firstIndex(where: \.isEmpty) {
+            throw DataError(.badData, "found an empty field in the target column \"\(name)\", expected a value", path: path, line: places[i].line, column: places[i].column)
         }
         let allIntegers = allNumeric && numbers.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
-        let distinct = Set(trimmed).count
 
         let classification: Bool
         switch task {
         case .classification: classification = true
         case .regression:
             if let i = firstNonNumeric {
-                throw DataError(.badData, "expected a number in the regression target \"\(name)\", found \"\(texts[i])\"", path: path, line: places[i].line, column: places[i].column)
+                throw DataError(.badData, "found \"\(texts[i])\" in the regression target \"\(name)\", expected a number", path: path, line: places[i].line, column: places[i].column)
             }
             classification = false
         case .automatic:
@@ -151,108 +164,16 @@ public enum CSVLoader {
             for (i, v) in values.enumerated() { index[String(Int64(v))] = Int32(i) }
             let rows = numbers.map { index[String(Int64($0))]! }
             guard labels.count >= 2 else {
-                throw DataError(.badData, "the target column \"\(name)\" holds a single class (\(labels[0])); classification needs at least two", path: path)
+                throw DataError(.badData, "found a single class (\(labels[0])) in the target column \"\(name)\", expected at least two", path: path)
             }
             return .classes(rows, labels: labels)
         }
         labels = Array(Set(trimmed)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         for (i, label) in labels.enumerated() { index[label] = Int32(i) }
         guard labels.count >= 2 else {
-            throw DataError(.badData, "the target column \"\(name)\" holds a single class (\(labels[0])); classification needs at least two", path: path)
+            throw DataError(.badData, "found a single class (\(labels[0])) in the target column \"\(name)\", expected at least two", path: path)
         }
-        _ = distinct
         return .classes(trimmed.map { index[$0]! }, labels: labels)
     }
 }
 
-/// One CSV record: its fields with their 1-based character columns, and its line number.
-struct CSVRecord {
-    var fields: [(text: String, column: Int)]
-    var line: Int
-}
-
-/// A pull parser over CSV bytes (RFC 4180 quoting, blank lines skipped).
-struct CSVRecords {
-    private let bytes: [UInt8]
-    private let path: String?
-    private var position = 0
-    private var line = 1
-
-    init(_ bytes: [UInt8], path: String?) throws(DataError) {
-        self.bytes = bytes
-        self.path = path
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-    }
-
-    mutating func next() throws(DataError) -> CSVRecord? {
-        // Skip blank lines.
-        while position < bytes.count && (bytes[position] == 0x0A || bytes[position] == 0x0D) {
-            if bytes[position] == 0x0A { line += 1 }
-            position += 1
-        }
-        guard position < bytes.count else { return nil }
-        let recordLine = line
-        var lineStart = position
-        var fields: [(text: String, column: Int)] = []
-        var field: [UInt8] = []
-        var fieldColumn = 1
-        // Character (not byte) columns, counted incrementally from the line start.
-        var scanOffset = lineStart, scanColumn = 1
-        func column(at offset: Int, lineStart: Int) -> Int {
-            if scanOffset < lineStart || offset < scanOffset { scanOffset = lineStart; scanColumn = 1 }
-            while scanOffset < offset {
-                if bytes[scanOffset] & 0xC0 != 0x80 { scanColumn += 1 }
-                scanOffset += 1
-            }
-            return scanColumn
-        }
-        while true {
-            fieldColumn = column(at: position, lineStart: lineStart)
-            field.removeAll(keepingCapacity: true)
-            if position < bytes.count && bytes[position] == 0x22 { // quoted field
-                let openLine = line, openColumn = fieldColumn
-                position += 1
-                while true {
-                    guard position < bytes.count else {
-                        throw DataError(.badData, "a quoted field is never closed; expected a closing '\"'", path: path, line: openLine, column: openColumn)
-                    }
-                    let b = bytes[position]
-                    if b == 0x22 {
-                        if position + 1 < bytes.count && bytes[position + 1] == 0x22 {
-                            field.append(0x22)
-                            position += 2
-                            continue
-                        }
-                        position += 1
-                        break
-                    }
-                    if b == 0x0A { line += 1; lineStart = position + 1 }
-                    field.append(b)
-                    position += 1
-                }
-                if position < bytes.count && bytes[position] != 0x2C && bytes[position] != 0x0A && bytes[position] != 0x0D {
-                    throw DataError(.badData, "expected a comma or the end of the line after a quoted field", path: path, line: line, column: column(at: position, lineStart: lineStart))
-                }
-            } else {
-                while position < bytes.count {
-                    let b = bytes[position]
-                    if b == 0x2C || b == 0x0A || b == 0x0D { break }
-                    field.append(b)
-                    position += 1
-                }
-            }
-            guard let text = String(validating: field, as: UTF8.self) else {
-                throw DataError(.badData, "the field is not valid UTF-8", path: path, line: line, column: fieldColumn)
-            }
-            fields.append((text, fieldColumn))
-            if position < bytes.count && bytes[position] == 0x2C {
-                position += 1
-                continue
-            }
-            // End of record.
-            if position < bytes.count && bytes[position] == 0x0D { position += 1 }
-            if position < bytes.count && bytes[position] == 0x0A { position += 1; line += 1 }
-            return CSVRecord(fields: fields, line: recordLine)
-        }
-    }
-}

@@ -1,7 +1,7 @@
-/// Why data could not be loaded: the place (file, line, column) and what was expected.
+/// Why data could not be loaded: the place (file, line, field) and what was found and expected.
 ///
-/// `description` reads like a compiler diagnostic: `data.csv:12:7: expected a number in
-/// column "x2", found "abc"`.
+/// `description` reads like nninfer's CSV errors: `data.csv:12:3: found "abc" in column "x2",
+/// expected a finite number` (line 12, third field).
 public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The input file does not exist or cannot be opened (sysexits 66, EX_NOINPUT).
@@ -16,7 +16,7 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String?
     /// 1-based line number, when the problem has one.
     public var line: Int?
-    /// 1-based character column, when the problem has one.
+    /// 1-based field number (the CSV column), when the problem has one.
     public var column: Int?
     public var message: String
 

@@ -116,7 +116,12 @@ public final class Trainer {
                 correct += result.correct
                 network.backward(gradient.pointer, batch: rows, below: backwardBelow)
                 optimizerState.apply(to: parameters, learningRate: learningRate)
-                progress?(.batch(epoch: epoch + 1, epochs: configuration.epochs, batch: b + 1, batches: batches, loss: result.lossSum / Double(rows)))
+                if let progress {
+                    let seen = start + rows
+                    progress(.batch(epoch: epoch + 1, epochs: configuration.epochs, batch: b + 1, batches: batches,
+                                    loss: result.lossSum / Double(rows),
+                                    accuracy: train.isClassification ? Double(correct) / Double(seen) : nil))
+                }
             }
             let seconds = monotonicSeconds() - started
             var metrics = EpochMetrics(epoch: epoch + 1, epochs: configuration.epochs, loss: lossSum / Double(count),

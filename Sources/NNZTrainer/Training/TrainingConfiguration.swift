@@ -69,8 +69,9 @@ public struct EpochMetrics: Sendable {
 /// What a progress callback receives.
 public enum TrainingEvent: Sendable {
     /// After each step: epoch and batch are 1-based, `epochs` and `batches` the totals;
-    /// `loss` is the batch's mean loss.
-    case batch(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double)
+    /// `loss` is the batch's mean loss, `accuracy` the fraction correct so far this epoch
+    /// (classification only).
+    case batch(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double?)
     /// After each epoch.
     case epoch(EpochMetrics)
 }
