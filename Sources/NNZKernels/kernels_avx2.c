@@ -1,6 +1,7 @@
 /* AVX2 + FMA path.  Every function (helpers included) carries the target attribute. */
 #if defined(__x86_64__)
 #include "nnz_internal.h"
+#include "nnz_wino_generic.h"
 #include <immintrin.h>
 
 #define T256 __attribute__((target("avx2,fma")))
@@ -522,6 +523,8 @@ T256 static void maxpool_nhwc256(const nnz_pool_args *p) {
     }
 }
 
+T256 static void conv3x3_wino256(const nnz_wino_args *p) { nnz_wino_generic(p, &nnz_ops_avx2); }
+
 const nnz_path_ops nnz_ops_avx2 = {
     .name = "avx2",
     .mr = MR,
@@ -537,6 +540,7 @@ const nnz_path_ops nnz_ops_avx2 = {
     .scale_shift = scale_shift256,
     .conv_nhwc = conv_nhwc256,
     .maxpool_nhwc = maxpool_nhwc256,
+    .conv3x3_wino = conv3x3_wino256,
 };
 
 #endif /* __x86_64__ */

@@ -467,6 +467,86 @@ T512 INL void conv_tile512(const int nv, const int mr, const ptrdiff_t rsa, cons
     }
 }
 
+/* m (<= conv_rows512) consecutive output pixels x one weight group of width wg. */
+T512 static void conv_strip512(int wg, int m, ptrdiff_t rsa, const nnz_conv_args *p, const float *a,
+                               const float *b, __m512 bias0, __m512 bias1, __mmask16 m0,
+                               __mmask16 m1, float *c) {
+    if (wg == 32) {
+        switch (m) {
+        case 1: conv_tile512(2, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_tile512(2, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_tile512(2, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 4: conv_tile512(2, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 5: conv_tile512(2, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 6: conv_tile512(2, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 7: conv_tile512(2, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 8: conv_tile512(2, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 9: conv_tile512(2, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 10: conv_tile512(2, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 11: conv_tile512(2, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 12: conv_tile512(2, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 13: conv_tile512(2, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 14: conv_tile512(2, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    } else if (rsa == 1) {
+        switch (m) {
+        case 1: conv_tile512(1, 1, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_tile512(1, 2, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_tile512(1, 3, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 4: conv_tile512(1, 4, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 5: conv_tile512(1, 5, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 6: conv_tile512(1, 6, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 7: conv_tile512(1, 7, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 8: conv_tile512(1, 8, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 9: conv_tile512(1, 9, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 10: conv_tile512(1, 10, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 11: conv_tile512(1, 11, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 12: conv_tile512(1, 12, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 13: conv_tile512(1, 13, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 14: conv_tile512(1, 14, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 15: conv_tile512(1, 15, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 16: conv_tile512(1, 16, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 17: conv_tile512(1, 17, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 18: conv_tile512(1, 18, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 19: conv_tile512(1, 19, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 20: conv_tile512(1, 20, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 21: conv_tile512(1, 21, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 22: conv_tile512(1, 22, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 23: conv_tile512(1, 23, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 24: conv_tile512(1, 24, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 25: conv_tile512(1, 25, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 26: conv_tile512(1, 26, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 27: conv_tile512(1, 27, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 28: conv_tile512(1, 28, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    } else {
+        switch (m) {
+        case 1: conv_tile512(1, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_tile512(1, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_tile512(1, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 4: conv_tile512(1, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 5: conv_tile512(1, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 6: conv_tile512(1, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 7: conv_tile512(1, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 8: conv_tile512(1, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 9: conv_tile512(1, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 10: conv_tile512(1, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 11: conv_tile512(1, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 12: conv_tile512(1, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 13: conv_tile512(1, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 14: conv_tile512(1, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 15: conv_tile512(1, 15, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 16: conv_tile512(1, 16, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    }
+}
+
+/* Largest strip conv_strip512 takes. */
+static inline int conv_rows512(int wg, ptrdiff_t rsa) { return wg == 32 ? CMR2 : rsa == 1 ? CMR1 : CMR1G; }
+
 T512 static void conv_nhwc512(const nnz_conv_args *p) {
     ptrdiff_t K = (ptrdiff_t)p->kh * p->kw * p->inC;
     ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
@@ -480,85 +560,135 @@ T512 static void conv_nhwc512(const nnz_conv_args *p) {
             bias0 = _mm512_maskz_loadu_ps(m0, p->bias + col0);
             bias1 = _mm512_maskz_loadu_ps(m1, p->bias + col0 + 16);
         }
-        int mrmax = wg == 32 ? CMR2 : rsa == 1 ? CMR1 : CMR1G;
+        int mrmax = conv_rows512(wg, rsa);
         int nch = (p->outW + mrmax - 1) / mrmax;
         for (int oh = 0; oh < p->outH; oh++) {
             const float *arow = p->in + (ptrdiff_t)oh * p->sh * p->in_rs;
             float *crow = p->out + (ptrdiff_t)oh * p->out_rs + col0;
             for (int ch = 0; ch < nch; ch++) {
                 int ow0 = p->outW * ch / nch, m = p->outW * (ch + 1) / nch - ow0;
-                const float *a = arow + ow0 * rsa;
-                float *c = crow + (ptrdiff_t)ow0 * p->outC;
-                if (wg == 32) {
-                    switch (m) {
-            case 1: conv_tile512(2, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 2: conv_tile512(2, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 3: conv_tile512(2, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 4: conv_tile512(2, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 5: conv_tile512(2, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 6: conv_tile512(2, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 7: conv_tile512(2, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 8: conv_tile512(2, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 9: conv_tile512(2, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 10: conv_tile512(2, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 11: conv_tile512(2, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 12: conv_tile512(2, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 13: conv_tile512(2, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 14: conv_tile512(2, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-                    default: break;
-                    }
-                } else if (rsa == 1) {
-                    switch (m) {
-            case 1: conv_tile512(1, 1, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 2: conv_tile512(1, 2, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 3: conv_tile512(1, 3, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 4: conv_tile512(1, 4, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 5: conv_tile512(1, 5, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 6: conv_tile512(1, 6, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 7: conv_tile512(1, 7, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 8: conv_tile512(1, 8, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 9: conv_tile512(1, 9, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 10: conv_tile512(1, 10, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 11: conv_tile512(1, 11, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 12: conv_tile512(1, 12, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 13: conv_tile512(1, 13, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 14: conv_tile512(1, 14, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 15: conv_tile512(1, 15, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 16: conv_tile512(1, 16, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 17: conv_tile512(1, 17, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 18: conv_tile512(1, 18, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 19: conv_tile512(1, 19, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 20: conv_tile512(1, 20, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 21: conv_tile512(1, 21, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 22: conv_tile512(1, 22, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 23: conv_tile512(1, 23, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 24: conv_tile512(1, 24, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 25: conv_tile512(1, 25, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 26: conv_tile512(1, 26, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 27: conv_tile512(1, 27, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 28: conv_tile512(1, 28, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-                    default: break;
-                    }
+                conv_strip512(wg, m, rsa, p, arow + ow0 * rsa, b, bias0, bias1, m0, m1,
+                              crow + (ptrdiff_t)ow0 * p->outC);
+            }
+        }
+    }
+}
+
+/* ---- Winograd F(2x2, 3x3) ---- */
+
+/* Maximum with nnz_maxpool_forward's rules (x comes after best in window order): a larger
+ * value, or the first NaN, wins. */
+T512 INL __m512 max_first512(__m512 best, __m512 x) {
+    __m512 m = _mm512_max_ps(x, best); /* best if equal or either is NaN */
+    __mmask16 take = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q) & _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q);
+    return _mm512_mask_mov_ps(m, take, x);
+}
+
+/* V[xi] = (B^T d B)[xi] for one 4x4 input patch and 16 channels (mask m); d(i, j) at
+ * base + i*in_rs + j*inC; rows/cols: readable part of the patch (the rest reads as 0). */
+T512 INL void wino_in_tile512(const int full, int rows, int cols, const float *base, ptrdiff_t in_rs,
+                              int inC, __mmask16 m, float *v, ptrdiff_t vs) {
+    __m512 d[4][4], tt[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            d[i][j] = (full || (i < rows && j < cols)) ? _mm512_maskz_loadu_ps(m, base + i * in_rs + (ptrdiff_t)j * inC)
+                                                        : _mm512_setzero_ps();
+    for (int j = 0; j < 4; j++) {
+        tt[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
+        tt[1][j] = _mm512_add_ps(d[1][j], d[2][j]);
+        tt[2][j] = _mm512_sub_ps(d[2][j], d[1][j]);
+        tt[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm512_mask_storeu_ps(v + (4 * i + 0) * vs, m, _mm512_sub_ps(tt[i][0], tt[i][2]));
+        _mm512_mask_storeu_ps(v + (4 * i + 1) * vs, m, _mm512_add_ps(tt[i][1], tt[i][2]));
+        _mm512_mask_storeu_ps(v + (4 * i + 2) * vs, m, _mm512_sub_ps(tt[i][2], tt[i][1]));
+        _mm512_mask_storeu_ps(v + (4 * i + 3) * vs, m, _mm512_sub_ps(tt[i][1], tt[i][3]));
+    }
+}
+
+T512 static void conv3x3_wino512(const nnz_wino_args *p) {
+    const int inC = p->inC, outC = p->outC, ocp = (outC + 15) / 16 * 16;
+    const int tilesH = p->pool ? p->outH / 2 : (p->outH + 1) / 2;
+    const int tilesW = p->pool ? p->outW / 2 : (p->outW + 1) / 2;
+    const int T = tilesH * tilesW;
+    const ptrdiff_t vs = (ptrdiff_t)NNZ_WINO_TB * inC, ms = (ptrdiff_t)NNZ_WINO_TB * outC;
+    float *V = p->work, *M = p->work + 16 * vs;
+    const ptrdiff_t in_rs = p->in_rs;
+    nnz_conv_args g = {1, 0, inC, 1, 1, 1, 1, outC, NNZ_ACT_NONE, NULL, 0, NULL, NULL, NULL, 0};
+    const __m512 zero = _mm512_setzero_ps();
+    int nblk = (T + NNZ_WINO_TB - 1) / NNZ_WINO_TB;
+    for (int blk = 0; blk < nblk; blk++) {
+        int t0 = (int)((long)T * blk / nblk), nb = (int)((long)T * (blk + 1) / nblk) - t0;
+        /* input transform: V[xi][t][c] = (B^T d B)[xi] */
+        for (int t = 0; t < nb; t++) {
+            int ty = (t0 + t) / tilesW, tx = (t0 + t) % tilesW;
+            int r0 = 2 * ty, c0 = 2 * tx;
+            /* readable input: rows < outH + 2, columns < outW + 2 (partial edge tiles) */
+            int rows = p->outH + 2 - r0 < 4 ? p->outH + 2 - r0 : 4;
+            int cols = p->outW + 2 - c0 < 4 ? p->outW + 2 - c0 : 4;
+            const float *base = p->in + (ptrdiff_t)r0 * in_rs + (ptrdiff_t)c0 * inC;
+            int full = rows == 4 && cols == 4;
+            for (int c = 0; c < inC; c += 16) {
+                __mmask16 m = mask_lo(inC - c);
+                float *v = V + (ptrdiff_t)t * inC + c;
+                if (full)
+                    wino_in_tile512(1, 4, 4, base + c, in_rs, inC, m, v, vs);
+                else
+                    wino_in_tile512(0, rows, cols, base + c, in_rs, inC, m, v, vs);
+            }
+        }
+        /* 16 GEMMs: M[xi] (nb x outC) = V[xi] (nb x inC) * U[xi] (inC x outC) */
+        for (int xi = 0; xi < 16; xi++) {
+            const float *u = p->w + (ptrdiff_t)xi * inC * ocp;
+            for (int col0 = 0; col0 < outC; col0 += 32) {
+                int wg = nnz_conv_group_width(outC, col0);
+                int ncols = outC - col0 < wg ? outC - col0 : wg;
+                conv_strip512(wg, nb, inC, &g, V + xi * vs, u + (ptrdiff_t)inC * col0, zero, zero,
+                              mask_lo(ncols), mask_hi(ncols), M + xi * ms + col0);
+            }
+        }
+        /* output transform: y = A^T m A (+ bias, act, optional 2x2 max) */
+        for (int t = 0; t < nb; t++) {
+            int ty = (t0 + t) / tilesW, tx = (t0 + t) % tilesW;
+            for (int o = 0; o < outC; o += 16) {
+                __mmask16 m = mask_lo(outC - o);
+                const float *mp = M + (ptrdiff_t)t * outC + o;
+                __m512 s0[4], s1[4];
+                for (int j = 0; j < 4; j++) {
+                    __m512 a0 = _mm512_maskz_loadu_ps(m, mp + (0 + j) * ms);
+                    __m512 a1 = _mm512_maskz_loadu_ps(m, mp + (4 + j) * ms);
+                    __m512 a2 = _mm512_maskz_loadu_ps(m, mp + (8 + j) * ms);
+                    __m512 a3 = _mm512_maskz_loadu_ps(m, mp + (12 + j) * ms);
+                    s0[j] = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+                    s1[j] = _mm512_sub_ps(_mm512_sub_ps(a1, a2), a3);
+                }
+                __m512 bias = p->bias ? _mm512_maskz_loadu_ps(m, p->bias + o) : zero;
+                __m512 y[4];
+                y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bias);
+                y[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bias);
+                y[2] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bias);
+                y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bias);
+                for (int q = 0; q < 4; q++) {
+                    if (p->act == NNZ_ACT_RELU)
+                        y[q] = relu512(y[q]);
+                    else if (p->act != NNZ_ACT_NONE)
+                        y[q] = conv_act_slow512(y[q], p->act);
+                }
+                if (p->pool) {
+                    /* after ReLU there is no NaN: a plain max (ties keep the first) */
+                    __m512 best = p->act == NNZ_ACT_RELU
+                                      ? _mm512_max_ps(y[3], _mm512_max_ps(y[2], _mm512_max_ps(y[1], y[0])))
+                                      : max_first512(max_first512(max_first512(y[0], y[1]), y[2]), y[3]);
+                    _mm512_mask_storeu_ps(p->out + (ptrdiff_t)ty * p->out_rs + (ptrdiff_t)tx * outC + o, m, best);
                 } else {
-                    switch (m) {
-            case 1: conv_tile512(1, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 2: conv_tile512(1, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 3: conv_tile512(1, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 4: conv_tile512(1, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 5: conv_tile512(1, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 6: conv_tile512(1, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 7: conv_tile512(1, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 8: conv_tile512(1, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 9: conv_tile512(1, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 10: conv_tile512(1, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 11: conv_tile512(1, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 12: conv_tile512(1, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 13: conv_tile512(1, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 14: conv_tile512(1, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 15: conv_tile512(1, 15, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-            case 16: conv_tile512(1, 16, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-                    default: break;
-                    }
+                    int oy = 2 * ty, ox = 2 * tx;
+                    float *c = p->out + (ptrdiff_t)oy * p->out_rs + (ptrdiff_t)ox * outC + o;
+                    int right = ox + 1 < p->outW, down = oy + 1 < p->outH;
+                    _mm512_mask_storeu_ps(c, m, y[0]);
+                    if (right) _mm512_mask_storeu_ps(c + outC, m, y[1]);
+                    if (down) _mm512_mask_storeu_ps(c + p->out_rs, m, y[2]);
+                    if (right && down) _mm512_mask_storeu_ps(c + p->out_rs + outC, m, y[3]);
                 }
             }
         }
@@ -644,6 +774,7 @@ const nnz_path_ops nnz_ops_avx512 = {
     .scale_shift = scale_shift512,
     .conv_nhwc = conv_nhwc512,
     .maxpool_nhwc = maxpool_nhwc512,
+    .conv3x3_wino = conv3x3_wino512,
 };
 
 #endif /* __x86_64__ */

@@ -1,6 +1,7 @@
 /* Portable path: plain C (auto-vectorised by the compiler for the baseline ISA: SSE2 on
  * x86-64, NEON on arm64).  Also the reference for the activation functions (libm). */
 #include "nnz_internal.h"
+#include "nnz_wino_generic.h"
 #include <math.h>
 
 #define INL static inline __attribute__((always_inline))
@@ -277,6 +278,8 @@ static void maxpool_nhwc_p(const nnz_pool_args *p) {
     }
 }
 
+static void conv3x3_wino_p(const nnz_wino_args *p) { nnz_wino_generic(p, &nnz_ops_portable); }
+
 const nnz_path_ops nnz_ops_portable = {
     .name = "portable",
     .mr = PMR,
@@ -293,4 +296,5 @@ const nnz_path_ops nnz_ops_portable = {
     .scale_shift = scale_shift_p,
     .conv_nhwc = conv_nhwc_p,
     .maxpool_nhwc = maxpool_nhwc_p,
+    .conv3x3_wino = conv3x3_wino_p,
 };

@@ -80,6 +80,23 @@ typedef struct {
 } nnz_pool_args;
 typedef void (*nnz_pool_nhwc_fn)(const nnz_pool_args *a);
 
+/* Winograd F(2x2, 3x3) convolution (see nnz_conv3x3_winograd_nhwc): tiles of 2x2 outputs are
+ * processed in blocks of NNZ_WINO_TB; work holds V[16][TB][inC] then M[16][TB][outC].
+ * Packed weights: 16 matrices U_xi (xi = 4*i + j), each inC x outC in the conv-pack group
+ * layout (K = inC), matrix xi at w + xi*inC*round_up(outC, 16). */
+#define NNZ_WINO_TB 14
+typedef struct {
+    int outH, outW, inC, outC, act, pool;
+    const float *in;
+    ptrdiff_t in_rs;
+    const float *w;
+    const float *bias;
+    float *out;
+    ptrdiff_t out_rs;
+    float *work;
+} nnz_wino_args;
+typedef void (*nnz_wino_fn)(const nnz_wino_args *a);
+
 /* Width (16 or 32) of the packed conv weight group that starts at output channel col0. */
 static inline int nnz_conv_group_width(int outC, int col0) {
     int left = outC - col0;
@@ -100,6 +117,7 @@ typedef struct {
     nnz_scale_shift_fn scale_shift; /* y = x*scale + shift over n contiguous floats */
     nnz_conv_nhwc_fn conv_nhwc;
     nnz_pool_nhwc_fn maxpool_nhwc;
+    nnz_wino_fn conv3x3_wino;
 } nnz_path_ops;
 
 extern const nnz_path_ops nnz_ops_portable;

@@ -208,6 +208,10 @@ final class SpatialSegment: @unchecked Sendable {
     enum Op {
         case conv(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
                   activation: nnz_activation, source: Int, target: Int)
+        /// 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (``nnz_conv3x3_winograd_nhwc``),
+        /// optionally with a fused 2×2 stride-2 max-pool (then `target` has the pooled shape).
+        case winograd(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
+                      activation: nnz_activation, pool: Bool, source: Int, target: Int)
         case maxPool(PoolGeometry, source: Int, target: Int)
         /// In place on the interior of `buffer`.
         case activation(nnz_activation, buffer: Int)
@@ -230,6 +234,9 @@ final class SpatialSegment: @unchecked Sendable {
     /// Multiply-adds ×2 per image, for the thread-split heuristics.
     let flopsPerImage: Int
 
+    /// Arena offset of the Winograd workspace.
+    let workOffset: Int
+
     init(buffers: [Buffer], ops: [Op], arenaOffset: Int, nhwcOutput: Bool) {
         self.nhwcOutput = nhwcOutput
         var laidOut = buffers
@@ -237,6 +244,13 @@ final class SpatialSegment: @unchecked Sendable {
         for index in laidOut.indices {
             laidOut[index].offset = offset
             offset += (laidOut[index].size + 15) / 16 * 16 // 64-byte aligned buffers
+        }
+        workOffset = offset
+        offset += ops.reduce(0) { work, op in
+            if case .winograd(_, _, let g, _, _, _, _) = op {
+                return max(work, nnz_winograd_work_size(Int32(g.inChannels), Int32(g.outChannels)))
+            }
+            return work
         }
         self.buffers = laidOut
         self.ops = ops
@@ -248,7 +262,7 @@ final class SpatialSegment: @unchecked Sendable {
         self.outputWidth = outputWidth
         flopsPerImage = ops.reduce(0) { total, op in
             switch op {
-            case .conv(_, _, let g, _, _, _):
+            case .conv(_, _, let g, _, _, _), .winograd(_, _, let g, _, _, _, _):
                 return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
             case .maxPool(let g, _, _): return total + g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth
             default: return total + outputWidth
@@ -258,9 +272,11 @@ final class SpatialSegment: @unchecked Sendable {
 
     deinit {
         for op in ops {
-            if case .conv(let packed, let bias, _, _, _, _) = op {
+            switch op {
+            case .conv(let packed, let bias, _, _, _, _), .winograd(let packed, let bias, _, _, _, _, _):
                 deallocateAligned(packed)
                 if let bias { deallocateAligned(bias) }
+            default: break
             }
         }
     }
@@ -289,6 +305,12 @@ final class SpatialSegment: @unchecked Sendable {
                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
                                     origin, s.rowStride, packed, bias, Int32(g.outChannels), act,
                                     interior(target), t.rowStride)
+                case .winograd(let packed, let bias, let g, let act, let pool, let source, let target):
+                    let s = buffers[source], t = buffers[target]
+                    let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
+                    nnz_conv3x3_winograd_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels), origin, s.rowStride,
+                                              packed, bias, Int32(g.outChannels), act, pool ? 2 : 0,
+                                              interior(target), t.rowStride, base + workOffset)
                 case .maxPool(let g, let source, let target):
                     let s = buffers[source], t = buffers[target]
                     nnz_maxpool_nhwc(Int32(g.channels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
