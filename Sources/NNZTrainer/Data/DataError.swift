@@ -3,6 +3,7 @@
 /// `description` reads like nninfer's CSV errors: `data.csv:12:3: found "abc" in column "x2",
 /// expected a finite number` (line 12, third field).
 public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What kind of failure, which decides the exit code.
     public enum Kind: Sendable, Equatable {
         /// The input file does not exist or cannot be opened (sysexits 66, EX_NOINPUT).
         case missingInput
@@ -12,12 +13,15 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case io
     }
 
+    /// Missing input, bad data or I/O.
     public var kind: Kind
+    /// The file, when the data came from one.
     public var path: String?
     /// 1-based line number, when the problem has one.
     public var line: Int?
     /// 1-based field number (the CSV column), when the problem has one.
     public var column: Int?
+    /// What was wrong and what was expected.
     public var message: String
 
     public init(_ kind: Kind, _ message: String, path: String? = nil, line: Int? = nil, column: Int? = nil) {

@@ -14,6 +14,7 @@ public struct Dataset: Sendable {
     public var sampleShape: [Int]
     /// `count × width` raw input values.
     public var features: [Float]
+    /// Class indices or target values, one entry (or row) per sample.
     public var targets: Targets
     /// Name of the target column.
     public var targetName: String

@@ -22,6 +22,7 @@ public struct Example: Sendable {
         moonsSigmoid, xor, moonsTanh, moonsBest, regression, digits, digitsCNN,
     ]
 
+    /// The example called `name` (case-insensitive), if any.
     public static func named(_ name: String) -> Example? {
         all.first { $0.name == name.lowercased() }
     }
@@ -66,6 +67,7 @@ struct ExampleContext {
 public struct ExampleFigure: Sendable {
     /// What was measured, e.g. `train accuracy (2-6-2)`.
     public var label: String
+    /// The measured value.
     public var value: Double
     /// The tutorial's or the anchor's figure for the same thing, when there is one.
     public var reference: Double?

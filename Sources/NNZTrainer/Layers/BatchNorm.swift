@@ -11,15 +11,23 @@ import NNZFormat
 /// Backward: `dx = γ / (M · sqrt(σ² + ε)) · (M · dy − Σdy − x̂ · Σ(dy · x̂))` with M values per
 /// statistic.
 public final class BatchNorm: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
+    /// Features (`[F]` input) or channels (`[C, H, W]` input).
     public let axis: BatchNormAxis
+    /// Number of features or channels.
     public let channels: Int
+    /// Added to the variance before the square root.
     public let epsilon: Float
+    /// Weight of the old running statistic in each update.
     public let momentum: Float
+    /// Learned scale, one per channel.
     public let gamma: Parameter
+    /// Learned shift, one per channel.
     public let beta: Parameter
-    /// Running statistics used at evaluation.
+    /// Running mean per channel, used at evaluation (starts at 0).
     public private(set) var runningMean: [Float]
+    /// Running (biased) variance per channel, used at evaluation (starts at 1).
     public private(set) var runningVariance: [Float]
     private let output = FloatBuffer(count: 0)
     private let normalized = FloatBuffer(count: 0)

@@ -6,19 +6,33 @@ import NNZFormat
 /// with `W` viewed as `[outChannels, inChannels·kh·kw]` (stored OIHW). Backward:
 /// `dW += dy · colᵀ`, `db += Σ_positions dy`, `dx = col2im(Wᵀ · dy)`.
 public final class Conv2D: TrainableLayer {
+    /// Input channels.
     public let inChannels: Int
+    /// Output channels (filters).
     public let outChannels: Int
+    /// Window height.
     public let kernelHeight: Int
+    /// Window width.
     public let kernelWidth: Int
+    /// Vertical step between windows.
     public let strideHeight: Int
+    /// Horizontal step between windows.
     public let strideWidth: Int
+    /// Zero rows added above and below.
     public let padHeight: Int
+    /// Zero columns added left and right.
     public let padWidth: Int
+    /// Input height.
     public let height: Int
+    /// Input width.
     public let width: Int
+    /// Output height.
     public let outputHeight: Int
+    /// Output width.
     public let outputWidth: Int
+    /// The weights (dense `[inputs, outputs]`, conv2d `[out, in, kh, kw]`).
     public let weight: Parameter
+    /// The bias, one per output (channel), if the layer has one.
     public let bias: Parameter?
     private let output = FloatBuffer(count: 0)
     private let columns = FloatBuffer(count: 0)

@@ -4,9 +4,13 @@ import NNZFormat
 ///
 /// Backward (per batch): `dW = xᵀ · dy`, `db = Σ_rows dy`, `dx = dy · Wᵀ`.
 public final class Dense: TrainableLayer {
+    /// Values per input sample.
     public let inputs: Int
+    /// Values per output sample.
     public let outputs: Int
+    /// The weights (dense `[inputs, outputs]`, conv2d `[out, in, kh, kw]`).
     public let weight: Parameter
+    /// The bias, one per output (channel), if the layer has one.
     public let bias: Parameter?
     private let output = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)

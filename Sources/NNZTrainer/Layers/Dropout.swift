@@ -10,8 +10,11 @@ import NNZFormat
 /// A unit is dropped when `nextFloat() < ratio` on this layer's own random stream, so masks
 /// are reproducible from the training seed.
 public final class Dropout: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
+    /// Probability of dropping a unit in training.
     public let ratio: Float
+    /// Where the `1 − ratio` scaling happens.
     public let convention: DropoutConvention
     var random: RandomGenerator
     private let mask = FloatBuffer(count: 0)

@@ -3,6 +3,7 @@ import NNZFormat
 /// `[C, H, W]` → `[C·H·W]`, channel-major. NCHW activations are already laid out that way,
 /// so both passes hand the buffer through unchanged.
 public final class Flatten: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
 
     init(input: [Int]) {

@@ -6,16 +6,27 @@ import NNZFormat
 /// backward routes the output gradient to it (ties: the first position in the window,
 /// row-major).
 public final class MaxPool: TrainableLayer {
+    /// Input (and output) channels.
     public let channels: Int
+    /// Input height.
     public let height: Int
+    /// Input width.
     public let width: Int
+    /// Window height.
     public let kernelHeight: Int
+    /// Window width.
     public let kernelWidth: Int
+    /// Vertical step between windows.
     public let strideHeight: Int
+    /// Horizontal step between windows.
     public let strideWidth: Int
+    /// Zero rows added above and below.
     public let padHeight: Int
+    /// Zero columns added left and right.
     public let padWidth: Int
+    /// Output height.
     public let outputHeight: Int
+    /// Output width.
     public let outputWidth: Int
     private let output = FloatBuffer(count: 0)
     private let winners = IndexBuffer(count: 0)

@@ -3,6 +3,7 @@ import NNZFormat
 /// `max(0, x)`; the gradient passes where the output is positive (x > 0) and is 0 elsewhere,
 /// including at x = 0.
 public final class ReLU: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
     private let output = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)

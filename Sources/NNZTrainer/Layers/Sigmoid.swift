@@ -2,6 +2,7 @@ import NNZFormat
 
 /// `1 / (1 + e^−x)`; backward `dx = dy · y · (1 − y)` from the stored output.
 public final class Sigmoid: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
     private let output = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)

@@ -6,6 +6,7 @@ import NNZFormat
 /// fused gradient `p − t` straight to the layer below (see ``Loss``). The general backward
 /// `dx = y ⊙ (dy − Σ dy ⊙ y)` serves any other loss.
 public final class Softmax: TrainableLayer {
+    /// Values per row.
     public let width: Int
     private let output = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)

@@ -2,6 +2,7 @@ import NNZFormat
 
 /// `tanh(x)`; backward `dx = dy · (1 − y²)` from the stored output.
 public final class Tanh: TrainableLayer {
+    /// Shape of one input sample.
     public let inputShape: [Int]
     private let output = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)

@@ -48,6 +48,7 @@ extension TrainableLayer {
 public final class Parameter {
     /// The tensor's name inside its layer: `weight`, `bias`, `gamma`, `beta`.
     public let name: String
+    /// Dimensions, outermost first.
     public let shape: [Int]
     /// Whether L2 weight decay applies (weights and kernels yes; biases and batch-norm no).
     public let decays: Bool

@@ -32,13 +32,21 @@ public enum LayerSpec: Equatable, Sendable {
 
     /// Convolution hyper-parameters; `samePadding` pads so stride-1 output keeps the input size.
     public struct Convolution: Equatable, Sendable {
+        /// Output channels.
         public var filters: Int
+        /// Window height.
         public var kernelHeight: Int
+        /// Window width.
         public var kernelWidth: Int
+        /// Vertical step between windows.
         public var strideHeight: Int = 1
+        /// Horizontal step between windows.
         public var strideWidth: Int = 1
+        /// Zero rows added above and below.
         public var padHeight: Int = 0
+        /// Zero columns added left and right.
         public var padWidth: Int = 0
+        /// Whether the layer has a bias.
         public var bias: Bool = true
         public init(filters: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int = 1, strideWidth: Int = 1,
                     padHeight: Int = 0, padWidth: Int = 0, bias: Bool = true) {
@@ -55,11 +63,17 @@ public enum LayerSpec: Equatable, Sendable {
 
     /// Max-pooling hyper-parameters.
     public struct Pooling: Equatable, Sendable {
+        /// Window height.
         public var kernelHeight: Int
+        /// Window width.
         public var kernelWidth: Int
+        /// Vertical step between windows.
         public var strideHeight: Int
+        /// Horizontal step between windows.
         public var strideWidth: Int
+        /// Zero rows added above and below.
         public var padHeight: Int = 0
+        /// Zero columns added left and right.
         public var padWidth: Int = 0
         public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padHeight: Int = 0, padWidth: Int = 0) {
             self.kernelHeight = kernelHeight
@@ -248,7 +262,9 @@ public enum LayerSpec: Equatable, Sendable {
 public struct LayerSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 1-based character column of the item in the list.
     public var column: Int
+    /// The offending item as written.
     public var item: String
+    /// What was wrong and what was expected.
     public var message: String
     public var description: String { "column \(column) (\"\(item)\"): \(message)" }
 }

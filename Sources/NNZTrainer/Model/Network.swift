@@ -11,7 +11,9 @@ import NNZFormat
 /// A dense layer that follows a `[C, H, W]` shape gets a flatten layer inserted in front of it,
 /// so the stored architecture always shows the reshape.
 public final class Network {
+    /// Shape of one input sample.
     public let inputShape: [Int]
+    /// The layers in evaluation order (inserted flatten layers included).
     public let layers: [TrainableLayer]
 
     /// Builds the layers and draws their initial weights.
@@ -156,6 +158,7 @@ public final class Network {
 public struct ArchitectureError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 1-based position of the offending item in the layer list, when there is one.
     public var layer: Int?
+    /// What was wrong and what was expected.
     public var message: String
     public var description: String {
         layer.map { "layer \($0): \(message)" } ?? message

@@ -41,6 +41,7 @@ public enum LearningRateSchedule: Equatable, Sendable {
         }
     }
 
+    /// The schedule in the `--lr-decay` syntax.
     public var text: String {
         switch self {
         case .constant: return "constant"

@@ -20,8 +20,11 @@ public enum Optimizer: Equatable, Sendable {
     /// w −= lr · m̂ / (sqrt(v̂) + ε)`, `m̂ = m/(1−β1ᵗ)`, `v̂ = v/(1−β2ᵗ)`.
     case adam(beta1: Float, beta2: Float, epsilon: Float)
 
+    /// AdaGrad with ε = 1e-7.
     public static func adaGrad() -> Optimizer { .adaGrad(epsilon: 1e-7) }
+    /// RMSProp with ρ = 0.9, ε = 1e-7.
     public static func rmsProp() -> Optimizer { .rmsProp(decay: 0.9, epsilon: 1e-7) }
+    /// Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8.
     public static func adam() -> Optimizer { .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8) }
 
     /// Parses `sgd`, `momentum`, `adagrad`, `rmsprop`, `adam` (default hyper-parameters;

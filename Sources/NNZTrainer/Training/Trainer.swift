@@ -15,7 +15,9 @@ import Darwin
 /// Each step: gather the batch rows into a preallocated buffer, training-mode forward, loss
 /// and its gradient, backward, optimizer update. Nothing is allocated per step.
 public final class Trainer {
+    /// The network being trained (updated in place).
     public let network: Network
+    /// The settings.
     public let configuration: TrainingConfiguration
     private let optimizerState: OptimizerState
     private var shuffleRandom: RandomGenerator

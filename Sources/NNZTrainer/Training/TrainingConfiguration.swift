@@ -14,13 +14,18 @@ public struct TrainingConfiguration: Sendable {
     public var batchSize: Int? = 32
     /// Reshuffle the rows before every epoch (stream ``RandomGenerator/Stream/shuffling``).
     public var shuffle: Bool = true
+    /// The update rule (default Adam).
     public var optimizer: Optimizer = .adam()
+    /// The base learning rate (default 0.001).
     public var learningRate: Float = 0.001
     /// L2 weight decay `λ`: `λ · w` is added to the gradient of every weight and kernel
     /// (not biases or batch-norm parameters).
     public var weightDecay: Float = 0
+    /// How the learning rate changes per epoch (default constant).
     public var schedule: LearningRateSchedule = .constant
+    /// The objective (default cross-entropy).
     public var loss: Loss = .crossEntropy
+    /// Mean (default) or summed gradients over a batch.
     public var reduction: GradientReduction = .mean
     /// Stop when the monitored loss (validation if there is a validation set, else training)
     /// has not improved for `patience` epochs.
@@ -58,9 +63,11 @@ public struct EpochMetrics: Sendable {
     public var loss: Double
     /// Fraction of training rows classified correctly during the epoch's steps (classification).
     public var accuracy: Double?
+    /// Evaluation-mode mean loss on the validation rows.
     public var validationLoss: Double?
     /// Evaluation-mode accuracy on the validation rows (classification).
     public var validationAccuracy: Double?
+    /// The learning rate used in this epoch.
     public var learningRate: Float
     /// Wall-clock seconds the epoch's training steps took (not the validation pass).
     public var seconds: Double
@@ -78,6 +85,7 @@ public enum TrainingEvent: Sendable {
 
 /// The record of a run.
 public struct TrainingHistory: Sendable {
+    /// One entry per epoch run.
     public var epochs: [EpochMetrics] = []
     /// Whether early stopping ended the run before the configured number of epochs.
     public var stoppedEarly = false
@@ -87,6 +95,7 @@ public struct TrainingHistory: Sendable {
 
 /// Loss and accuracy of a network on a data set in evaluation mode.
 public struct Evaluation: Sendable, Equatable {
+    /// Rows evaluated.
     public var count: Int
     /// Mean per-sample loss.
     public var loss: Double
@@ -100,6 +109,7 @@ public struct Evaluation: Sendable, Equatable {
 
 /// Why training stopped with an error.
 public struct TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What was wrong and what was expected.
     public var message: String
     public var description: String { message }
     public init(_ message: String) { self.message = message }

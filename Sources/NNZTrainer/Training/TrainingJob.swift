@@ -11,15 +11,21 @@ import NNZFormat
 /// try NNZWriter.write(try trained.modelFile(), to: "moons.nnz")
 /// ```
 public struct TrainingJob: Sendable {
+    /// The architecture.
     public var layers: [LayerSpec]
     /// Overrides the data's sample shape (e.g. `[1, 8, 8]` for image rows).
     public var inputShape: [Int]?
+    /// Input normalization, fitted on the training rows (default standard).
     public var normalization: Normalization = .standard
+    /// How dense and conv2d weights start (default He).
     public var weightInitialization: WeightInitialization = .he
+    /// How biases start (default zeros).
     public var biasInitialization: BiasInitialization = .zeros
     /// Where initial weights come from; nil means `.seed(training.seed)`.
     public var initializationSource: InitializationSource?
+    /// The convention of dropout items that do not name one (default inverted).
     public var dropoutConvention: DropoutConvention = .inverted
+    /// Epochs, batches, optimizer, loss, seed, early stopping.
     public var training = TrainingConfiguration()
     /// Fraction of rows held out for validation (0: none).
     public var validationFraction: Double = 0
@@ -87,15 +93,19 @@ public enum TrainingJobError: Error, Equatable, Sendable, CustomStringConvertibl
 
 /// A trained network with its input normalization and the record of how it was trained.
 public final class TrainedModel {
+    /// The trained network.
     public let network: Network
     /// The normalization fitted on the training rows (stored as the file's `NORM`).
     public let normalization: InputNormalization?
+    /// The settings it was trained with.
     public let job: TrainingJob
+    /// Per-epoch metrics.
     public let history: TrainingHistory
     /// The training rows, raw (self-test rows come from here).
     public let trainingRaw: Dataset
     /// Evaluation-mode metrics on the training and validation rows after training.
     public let trainingEvaluation: Evaluation
+    /// Evaluation-mode metrics on the validation rows, if any.
     public let validationEvaluation: Evaluation?
     /// Metrics on a separate test set, when one was evaluated (stored as `training.test_*`).
     public var testEvaluation: Evaluation?
