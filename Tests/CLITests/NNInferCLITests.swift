@@ -226,3 +226,29 @@ final class NNInferCLITests: XCTestCase {
         XCTAssertEqual((object["self_test"] as! [String: Any])["passed"] as? Bool, true)
     }
 }
+
+/// The README's first command: the shipped digits model scores the shipped test split.
+final class QuickStartTests: XCTestCase {
+    func testShippedDigitsModelLabelsTheTestSplitAsTrained() throws {
+        let root = NNInferCLITests.root
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NNInferCLITests.binary)
+        process.arguments = [root + "/Fixtures/trained/digits_mlp.nnz", root + "/Fixtures/data/digits_test.csv",
+                             "--keep", "label", "--top-k", "1"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        var lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.removeFirst(), "label,label_1,score_1")
+        XCTAssertEqual(lines.count, 360)
+        let correct = lines.filter { line in
+            let fields = line.split(separator: ",")
+            return fields[0] == fields[1]
+        }.count
+        // The file records the accuracy the trainer measured on this split: 352 of 360.
+        XCTAssertEqual(correct, 352)
+    }
+}
