@@ -12,6 +12,7 @@ import Darwin
 /// when not applicable), e.g.
 /// `data.csv:12:3: unterminated quoted field: found end of file, expected a closing '"'`.
 public struct CSVError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What went wrong; I/O kinds map to sysexits 66/74, content kinds to 65 (`sysexitsCode`).
     public enum Kind: Equatable, Sendable {
         // Opening / reading input
         /// The path does not exist (`ENOENT`, or `ENOTDIR` for a missing directory component).
@@ -52,6 +53,7 @@ public struct CSVError: Error, CustomStringConvertible, Equatable, Sendable {
         case invalidNumber
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// Input or output name (the path, `<stdin>`, `<stdout>`…).
     public var path: String
@@ -77,6 +79,7 @@ public struct CSVError: Error, CustomStringConvertible, Equatable, Sendable {
         self.field = field
     }
 
+    /// `path:line:column: message`, e.g. `data.csv:12:3: found "abc", expected a number`.
     public var description: String {
         var s = path
         if line > 0 {

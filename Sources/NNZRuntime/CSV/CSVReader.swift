@@ -23,6 +23,7 @@ import Darwin
 public final class CSVReader {
     /// Name used in error messages (the path, or `<stdin>`).
     public let name: String
+    /// The field separator byte (`,` or tab).
     public let delimiter: UInt8
     /// Largest record accepted before failing with `.recordTooLarge` (default 64 MiB).
     public var maxRecordBytes: Int = 64 << 20
@@ -359,6 +360,7 @@ public final class CSVReader {
     /// boundaries), valid until the next reading call. Parse it, or the pieces given by
     /// `CSVChunkParser.split`, with `complete: true`.
     public struct Chunk {
+        /// Whole records, valid until the next reading call.
         public let bytes: UnsafeBufferPointer<UInt8>
         /// The input ends with this block.
         public let isLast: Bool

@@ -302,6 +302,7 @@ public struct CSVColumnMap: Sendable, Equatable {
 
 /// Outcome of parsing a block of records into floats.
 public struct CSVChunkResult: Sendable {
+    /// Why parsing stopped.
     public enum Status: Sendable, Equatable {
         /// Every byte of the block was consumed.
         case complete
@@ -312,6 +313,7 @@ public struct CSVChunkResult: Sendable {
         /// A syntax or content error; see `error`. Rows before it are valid.
         case failed
     }
+    /// Why parsing stopped.
     public var status: Status
     /// Rows written to the output.
     public var rows: Int
@@ -319,6 +321,7 @@ public struct CSVChunkResult: Sendable {
     public var consumed: Int
     /// Physical lines consumed (records, blank lines, line breaks inside quoted fields).
     public var lines: Int
+    /// The failure, when `status` is `.failed`; rows before it are valid.
     public var error: CSVError?
 
     public init(status: Status, rows: Int, consumed: Int, lines: Int, error: CSVError? = nil) {

@@ -22,7 +22,9 @@ private func nnzcsvSysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int
 /// * Floats: shortest round-trip or `%.Ng` form, see `FloatFormatter`.
 /// * Text fields are quoted (RFC 4180) when they contain the delimiter, `"`, CR or LF.
 public final class CSVWriter {
+    /// Name used in error messages (the path, or `<stdout>`).
     public let name: String
+    /// The field separator written by `writeDelimiter()` and the row helpers.
     public let delimiter: UInt8
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -113,12 +115,14 @@ public final class CSVWriter {
 
     // MARK: Raw bytes
 
+    /// Appends one byte.
     public func write(byte: UInt8) throws(CSVError) {
         if count == cap { try flush() }
         buf[count] = byte
         count += 1
     }
 
+    /// Appends raw bytes as they are (large runs bypass the buffer).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(CSVError) {
         let n = bytes.count
         guard n > 0, let src = bytes.baseAddress else { return }
@@ -136,6 +140,7 @@ public final class CSVWriter {
         }
     }
 
+    /// Appends bytes as they are.
     public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) {
         try write(UnsafeRawBufferPointer(bytes))
     }
@@ -150,8 +155,10 @@ public final class CSVWriter {
         if let e = r { throw e }
     }
 
+    /// Appends the delimiter.
     public func writeDelimiter() throws(CSVError) { try write(byte: delimiter) }
 
+    /// Ends the line with LF.
     public func writeNewline() throws(CSVError) { try write(byte: nnzcsvLF) }
 
     // MARK: Numbers
