@@ -31,6 +31,7 @@ public final class Model: Sendable {
     /// Whether the file names its classes (``outputNames`` are then the class labels).
     public let hasClassLabels: Bool
     let plan: Plan
+    let scratchPool: ScratchPool
 
     /// Loads and validates the model file at `path`.
     public convenience init(path: String, options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
@@ -52,6 +53,7 @@ public final class Model: Sendable {
         try file.validate()
         self.file = file
         plan = try Compiler.compile(file, options: options)
+        scratchPool = ScratchPool(plan: plan)
         inputShape = file.inputShape
         inputWidth = plan.inputWidth
         outputWidth = plan.outputWidth
@@ -72,10 +74,9 @@ public final class Model: Sendable {
     public func predict(_ row: [Float]) throws(InputError) -> [Float] {
         guard row.count == inputWidth else { throw InputError.width(expected: inputWidth, got: row.count, shape: inputShape, row: nil) }
         var output = [Float](repeating: 0, count: outputWidth)
-        let scratch = Scratch(plan: plan, rows: 1)
         row.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
-                plan.run(input: input.baseAddress!, rows: 1, output: out.baseAddress!, scratch: scratch)
+                scratchPool.with(rows: 1) { plan.run(input: input.baseAddress!, rows: 1, output: out.baseAddress!, scratch: $0) }
             }
         }
         return output
@@ -122,12 +123,12 @@ public final class Model: Sendable {
         guard rows > 0 else { return }
         let parts = partCount(rows: rows, threads: threads)
         if parts == 1 {
-            plan.run(input: input.baseAddress!, rows: rows, output: output.baseAddress!, scratch: Scratch(plan: plan, rows: rows))
+            scratchPool.with(rows: rows) { plan.run(input: input.baseAddress!, rows: rows, output: output.baseAddress!, scratch: $0) }
             return
         }
         let job = SplitJob(input: input.baseAddress!, output: output.baseAddress!, rows: rows, parts: parts,
-                           inputWidth: inputWidth, outputWidth: outputWidth, plan: plan)
-        DispatchQueue.concurrentPerform(iterations: parts) { job.run(part: $0) }
+                           inputWidth: inputWidth, outputWidth: outputWidth, plan: plan, pool: scratchPool)
+        parallelFor(parts) { job.run(part: $0) }
     }
 
     /// How many pieces to split a batch into: only split when each piece has enough work to
@@ -187,12 +188,14 @@ private struct SplitJob: @unchecked Sendable {
     let output: UnsafeMutablePointer<Float>
     let rows, parts, inputWidth, outputWidth: Int
     let plan: Plan
+    let pool: ScratchPool
 
     func run(part: Int) {
         let start = rows * part / parts, end = rows * (part + 1) / parts
         guard end > start else { return }
-        plan.run(input: input + start * inputWidth, rows: end - start, output: output + start * outputWidth,
-                 scratch: Scratch(plan: plan, rows: end - start))
+        pool.with(rows: end - start) {
+            plan.run(input: input + start * inputWidth, rows: end - start, output: output + start * outputWidth, scratch: $0)
+        }
     }
 }
 
