@@ -414,7 +414,7 @@ T512 static __attribute__((noinline)) __m512 conv_act_slow512(__m512 v, int act)
  * 16*nv floats wide; every pixel's sum runs over (i, j, c) in the same order. */
 T512 INL void conv_tile512(const int nv, const int mr, const ptrdiff_t rsa, const nnz_conv_args *p,
                            const float *a, const float *b, __m512 bias0, __m512 bias1,
-                           __mmask16 m0, __mmask16 m1, float *c) {
+                           __mmask16 m0, __mmask16 m1, float *c, ptrdiff_t v1off) {
     __m512 acc0[CMR1], acc1[CMR1];
     const ptrdiff_t in_rs = p->in_rs;
     const int kwc = p->kw * p->inC, kh = p->kh;
@@ -454,10 +454,10 @@ T512 INL void conv_tile512(const int nv, const int mr, const ptrdiff_t rsa, cons
         if (nv == 2) {
             if (m1 == 0xFFFF) {
                 _mm512_storeu_ps(cr, v0);
-                _mm512_storeu_ps(cr + 16, v1);
+                _mm512_storeu_ps(cr + v1off, v1);
             } else {
                 _mm512_storeu_ps(cr, v0);
-                _mm512_mask_storeu_ps(cr + 16, m1, v1);
+                _mm512_mask_storeu_ps(cr + v1off, m1, v1);
             }
         } else if (m0 == 0xFFFF) {
             _mm512_storeu_ps(cr, v0);
@@ -467,78 +467,79 @@ T512 INL void conv_tile512(const int nv, const int mr, const ptrdiff_t rsa, cons
     }
 }
 
-/* m (<= conv_rows512) consecutive output pixels x one weight group of width wg. */
+/* m (<= conv_rows512) consecutive output pixels x one weight group of width wg; the second
+ * 16 columns of a 32-wide group are stored v1off floats after the first (16 when contiguous). */
 T512 static void conv_strip512(int wg, int m, ptrdiff_t rsa, const nnz_conv_args *p, const float *a,
                                const float *b, __m512 bias0, __m512 bias1, __mmask16 m0,
-                               __mmask16 m1, float *c) {
+                               __mmask16 m1, float *c, ptrdiff_t v1off) {
     if (wg == 32) {
         switch (m) {
-        case 1: conv_tile512(2, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 2: conv_tile512(2, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 3: conv_tile512(2, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 4: conv_tile512(2, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 5: conv_tile512(2, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 6: conv_tile512(2, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 7: conv_tile512(2, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 8: conv_tile512(2, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 9: conv_tile512(2, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 10: conv_tile512(2, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 11: conv_tile512(2, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 12: conv_tile512(2, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 13: conv_tile512(2, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 14: conv_tile512(2, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 1: conv_tile512(2, 1, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 2: conv_tile512(2, 2, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 3: conv_tile512(2, 3, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 4: conv_tile512(2, 4, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 5: conv_tile512(2, 5, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 6: conv_tile512(2, 6, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 7: conv_tile512(2, 7, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 8: conv_tile512(2, 8, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 9: conv_tile512(2, 9, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 10: conv_tile512(2, 10, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 11: conv_tile512(2, 11, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 12: conv_tile512(2, 12, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 13: conv_tile512(2, 13, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 14: conv_tile512(2, 14, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
         default: break;
         }
     } else if (rsa == 1) {
         switch (m) {
-        case 1: conv_tile512(1, 1, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 2: conv_tile512(1, 2, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 3: conv_tile512(1, 3, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 4: conv_tile512(1, 4, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 5: conv_tile512(1, 5, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 6: conv_tile512(1, 6, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 7: conv_tile512(1, 7, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 8: conv_tile512(1, 8, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 9: conv_tile512(1, 9, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 10: conv_tile512(1, 10, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 11: conv_tile512(1, 11, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 12: conv_tile512(1, 12, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 13: conv_tile512(1, 13, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 14: conv_tile512(1, 14, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 15: conv_tile512(1, 15, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 16: conv_tile512(1, 16, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 17: conv_tile512(1, 17, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 18: conv_tile512(1, 18, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 19: conv_tile512(1, 19, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 20: conv_tile512(1, 20, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 21: conv_tile512(1, 21, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 22: conv_tile512(1, 22, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 23: conv_tile512(1, 23, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 24: conv_tile512(1, 24, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 25: conv_tile512(1, 25, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 26: conv_tile512(1, 26, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 27: conv_tile512(1, 27, 1, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 28: conv_tile512(1, 28, 1, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 1: conv_tile512(1, 1, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 2: conv_tile512(1, 2, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 3: conv_tile512(1, 3, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 4: conv_tile512(1, 4, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 5: conv_tile512(1, 5, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 6: conv_tile512(1, 6, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 7: conv_tile512(1, 7, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 8: conv_tile512(1, 8, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 9: conv_tile512(1, 9, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 10: conv_tile512(1, 10, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 11: conv_tile512(1, 11, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 12: conv_tile512(1, 12, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 13: conv_tile512(1, 13, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 14: conv_tile512(1, 14, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 15: conv_tile512(1, 15, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 16: conv_tile512(1, 16, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 17: conv_tile512(1, 17, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 18: conv_tile512(1, 18, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 19: conv_tile512(1, 19, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 20: conv_tile512(1, 20, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 21: conv_tile512(1, 21, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 22: conv_tile512(1, 22, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 23: conv_tile512(1, 23, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 24: conv_tile512(1, 24, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 25: conv_tile512(1, 25, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 26: conv_tile512(1, 26, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 27: conv_tile512(1, 27, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 28: conv_tile512(1, 28, 1, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
         default: break;
         }
     } else {
         switch (m) {
-        case 1: conv_tile512(1, 1, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 2: conv_tile512(1, 2, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 3: conv_tile512(1, 3, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 4: conv_tile512(1, 4, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 5: conv_tile512(1, 5, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 6: conv_tile512(1, 6, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 7: conv_tile512(1, 7, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 8: conv_tile512(1, 8, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 9: conv_tile512(1, 9, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 10: conv_tile512(1, 10, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 11: conv_tile512(1, 11, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 12: conv_tile512(1, 12, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 13: conv_tile512(1, 13, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 14: conv_tile512(1, 14, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 15: conv_tile512(1, 15, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
-        case 16: conv_tile512(1, 16, rsa, p, a, b, bias0, bias1, m0, m1, c); break;
+        case 1: conv_tile512(1, 1, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 2: conv_tile512(1, 2, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 3: conv_tile512(1, 3, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 4: conv_tile512(1, 4, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 5: conv_tile512(1, 5, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 6: conv_tile512(1, 6, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 7: conv_tile512(1, 7, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 8: conv_tile512(1, 8, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 9: conv_tile512(1, 9, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 10: conv_tile512(1, 10, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 11: conv_tile512(1, 11, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 12: conv_tile512(1, 12, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 13: conv_tile512(1, 13, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 14: conv_tile512(1, 14, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 15: conv_tile512(1, 15, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
+        case 16: conv_tile512(1, 16, rsa, p, a, b, bias0, bias1, m0, m1, c, v1off); break;
         default: break;
         }
     }
@@ -568,7 +569,7 @@ T512 static void conv_nhwc512(const nnz_conv_args *p) {
             for (int ch = 0; ch < nch; ch++) {
                 int ow0 = p->outW * ch / nch, m = p->outW * (ch + 1) / nch - ow0;
                 conv_strip512(wg, m, rsa, p, arow + ow0 * rsa, b, bias0, bias1, m0, m1,
-                              crow + (ptrdiff_t)ow0 * p->outC);
+                              crow + (ptrdiff_t)ow0 * p->outC, 16);
             }
         }
     }
@@ -584,14 +585,21 @@ T512 INL __m512 max_first512(__m512 best, __m512 x) {
     return _mm512_mask_mov_ps(m, take, x);
 }
 
-/* V[xi] = (B^T d B)[xi] for one 4x4 input patch and 16 channels (mask m); d(i, j) at
+/* Winograd work layout (NNZ_WINO_TB tiles per block, channels in blocks of 16, padded):
+ *   V[t][cb][xi][16]: tile t, input channels 16*cb.., transform position xi
+ *   M[t][ob][xi][16]: tile t, output channels 16*ob.., transform position xi
+ * so that every transform reads and writes 16 vectors at fixed offsets (xi*16 floats), and the
+ * xi-th GEMM reads V rows t (stride ncb*256) over k = channel (cb blocks 256 apart) and writes
+ * M rows t (stride nob*256), its second 16 columns 256 floats after the first. */
+
+/* V[.][xi][.] = (B^T d B)[xi] for one 4x4 input patch and 16 channels (mask m); d(i, j) at
  * base + i*in_rs + j*inC; rows/cols: readable part of the patch (the rest reads as 0). */
 T512 INL void wino_in_tile512(const int full, int rows, int cols, const float *base, ptrdiff_t in_rs,
-                              int inC, __mmask16 m, float *v, ptrdiff_t vs) {
+                              ptrdiff_t inC, __mmask16 m, float *v) {
     __m512 d[4][4], tt[4][4];
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++)
-            d[i][j] = (full || (i < rows && j < cols)) ? _mm512_maskz_loadu_ps(m, base + i * in_rs + (ptrdiff_t)j * inC)
+            d[i][j] = (full || (i < rows && j < cols)) ? _mm512_maskz_loadu_ps(m, base + i * in_rs + j * inC)
                                                         : _mm512_setzero_ps();
     for (int j = 0; j < 4; j++) {
         tt[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
@@ -600,27 +608,46 @@ T512 INL void wino_in_tile512(const int full, int rows, int cols, const float *b
         tt[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
     }
     for (int i = 0; i < 4; i++) {
-        _mm512_mask_storeu_ps(v + (4 * i + 0) * vs, m, _mm512_sub_ps(tt[i][0], tt[i][2]));
-        _mm512_mask_storeu_ps(v + (4 * i + 1) * vs, m, _mm512_add_ps(tt[i][1], tt[i][2]));
-        _mm512_mask_storeu_ps(v + (4 * i + 2) * vs, m, _mm512_sub_ps(tt[i][2], tt[i][1]));
-        _mm512_mask_storeu_ps(v + (4 * i + 3) * vs, m, _mm512_sub_ps(tt[i][1], tt[i][3]));
+        _mm512_storeu_ps(v + (4 * i + 0) * 16, _mm512_sub_ps(tt[i][0], tt[i][2]));
+        _mm512_storeu_ps(v + (4 * i + 1) * 16, _mm512_add_ps(tt[i][1], tt[i][2]));
+        _mm512_storeu_ps(v + (4 * i + 2) * 16, _mm512_sub_ps(tt[i][2], tt[i][1]));
+        _mm512_storeu_ps(v + (4 * i + 3) * 16, _mm512_sub_ps(tt[i][1], tt[i][3]));
     }
 }
 
+/* y = A^T m A for 16 output channels of one tile: the 2x2 outputs, bias added. */
+T512 INL void wino_out_tile512(const float *mp, __m512 bias, __m512 y[4]) {
+    __m512 s0[4], s1[4];
+    for (int j = 0; j < 4; j++) {
+        __m512 a0 = _mm512_loadu_ps(mp + (0 + j) * 16);
+        __m512 a1 = _mm512_loadu_ps(mp + (4 + j) * 16);
+        __m512 a2 = _mm512_loadu_ps(mp + (8 + j) * 16);
+        __m512 a3 = _mm512_loadu_ps(mp + (12 + j) * 16);
+        s0[j] = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+        s1[j] = _mm512_sub_ps(_mm512_sub_ps(a1, a2), a3);
+    }
+    y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bias);
+    y[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bias);
+    y[2] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bias);
+    y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bias);
+}
+
 T512 static void conv3x3_wino512(const nnz_wino_args *p) {
-    const int inC = p->inC, outC = p->outC, ocp = (outC + 15) / 16 * 16;
+    const int inC = p->inC, outC = p->outC;
+    const int ncb = (inC + 15) / 16, nob = (outC + 15) / 16;
     const int tilesH = p->pool ? p->outH / 2 : (p->outH + 1) / 2;
     const int tilesW = p->pool ? p->outW / 2 : (p->outW + 1) / 2;
     const int T = tilesH * tilesW;
-    const ptrdiff_t vs = (ptrdiff_t)NNZ_WINO_TB * inC, ms = (ptrdiff_t)NNZ_WINO_TB * outC;
-    float *V = p->work, *M = p->work + 16 * vs;
+    const ptrdiff_t vrow = (ptrdiff_t)ncb * 256, mrow = (ptrdiff_t)nob * 256;
+    float *V = p->work, *M = p->work + NNZ_WINO_TB * vrow;
     const ptrdiff_t in_rs = p->in_rs;
-    nnz_conv_args g = {1, 0, inC, 1, 1, 1, 1, outC, NNZ_ACT_NONE, NULL, 0, NULL, NULL, NULL, 0};
+    /* the xi-th GEMM as a 1-row "convolution": taps i = channel blocks (256 floats apart), 16
+     * channels each; output rows (tiles) mrow floats apart */
+    nnz_conv_args g = {1, 0, 16, ncb, 1, 1, 1, (int)mrow, NNZ_ACT_NONE, NULL, 256, NULL, NULL, NULL, 0};
     const __m512 zero = _mm512_setzero_ps();
     int nblk = (T + NNZ_WINO_TB - 1) / NNZ_WINO_TB;
     for (int blk = 0; blk < nblk; blk++) {
         int t0 = (int)((long)T * blk / nblk), nb = (int)((long)T * (blk + 1) / nblk) - t0;
-        /* input transform: V[xi][t][c] = (B^T d B)[xi] */
         for (int t = 0; t < nb; t++) {
             int ty = (t0 + t) / tilesW, tx = (t0 + t) % tilesW;
             int r0 = 2 * ty, c0 = 2 * tx;
@@ -628,47 +655,31 @@ T512 static void conv3x3_wino512(const nnz_wino_args *p) {
             int rows = p->outH + 2 - r0 < 4 ? p->outH + 2 - r0 : 4;
             int cols = p->outW + 2 - c0 < 4 ? p->outW + 2 - c0 : 4;
             const float *base = p->in + (ptrdiff_t)r0 * in_rs + (ptrdiff_t)c0 * inC;
-            int full = rows == 4 && cols == 4;
-            for (int c = 0; c < inC; c += 16) {
-                __mmask16 m = mask_lo(inC - c);
-                float *v = V + (ptrdiff_t)t * inC + c;
-                if (full)
-                    wino_in_tile512(1, 4, 4, base + c, in_rs, inC, m, v, vs);
-                else
-                    wino_in_tile512(0, rows, cols, base + c, in_rs, inC, m, v, vs);
-            }
+            float *v = V + t * vrow;
+            if (rows == 4 && cols == 4)
+                for (int cb = 0; cb < ncb; cb++)
+                    wino_in_tile512(1, 4, 4, base + 16 * cb, in_rs, inC, mask_lo(inC - 16 * cb), v + 256 * cb);
+            else
+                for (int cb = 0; cb < ncb; cb++)
+                    wino_in_tile512(0, rows, cols, base + 16 * cb, in_rs, inC, mask_lo(inC - 16 * cb), v + 256 * cb);
         }
-        /* 16 GEMMs: M[xi] (nb x outC) = V[xi] (nb x inC) * U[xi] (inC x outC) */
+        /* 16 GEMMs: M[.][.][xi] (nb x outC) = V[.][.][xi] (nb x inC) * U[xi] (inC x outC) */
         for (int xi = 0; xi < 16; xi++) {
-            const float *u = p->w + (ptrdiff_t)xi * inC * ocp;
+            const float *u = p->w + (ptrdiff_t)xi * ncb * 16 * nob * 16;
             for (int col0 = 0; col0 < outC; col0 += 32) {
                 int wg = nnz_conv_group_width(outC, col0);
-                int ncols = outC - col0 < wg ? outC - col0 : wg;
-                conv_strip512(wg, nb, inC, &g, V + xi * vs, u + (ptrdiff_t)inC * col0, zero, zero,
-                              mask_lo(ncols), mask_hi(ncols), M + xi * ms + col0);
+                conv_strip512(wg, nb, vrow, &g, V + xi * 16, u + (ptrdiff_t)ncb * 16 * col0, zero, zero,
+                              0xFFFF, 0xFFFF, M + (col0 / 16) * 256 + xi * 16, 256);
             }
         }
-        /* output transform: y = A^T m A (+ bias, act, optional 2x2 max) */
+        /* output transform (+ bias, act, optional 2x2 max) */
         for (int t = 0; t < nb; t++) {
             int ty = (t0 + t) / tilesW, tx = (t0 + t) % tilesW;
-            for (int o = 0; o < outC; o += 16) {
+            for (int ob = 0; ob < nob; ob++) {
+                int o = 16 * ob;
                 __mmask16 m = mask_lo(outC - o);
-                const float *mp = M + (ptrdiff_t)t * outC + o;
-                __m512 s0[4], s1[4];
-                for (int j = 0; j < 4; j++) {
-                    __m512 a0 = _mm512_maskz_loadu_ps(m, mp + (0 + j) * ms);
-                    __m512 a1 = _mm512_maskz_loadu_ps(m, mp + (4 + j) * ms);
-                    __m512 a2 = _mm512_maskz_loadu_ps(m, mp + (8 + j) * ms);
-                    __m512 a3 = _mm512_maskz_loadu_ps(m, mp + (12 + j) * ms);
-                    s0[j] = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
-                    s1[j] = _mm512_sub_ps(_mm512_sub_ps(a1, a2), a3);
-                }
-                __m512 bias = p->bias ? _mm512_maskz_loadu_ps(m, p->bias + o) : zero;
                 __m512 y[4];
-                y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bias);
-                y[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bias);
-                y[2] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bias);
-                y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bias);
+                wino_out_tile512(M + t * mrow + 256 * ob, p->bias ? _mm512_maskz_loadu_ps(m, p->bias + o) : zero, y);
                 for (int q = 0; q < 4; q++) {
                     if (p->act == NNZ_ACT_RELU)
                         y[q] = relu512(y[q]);
@@ -690,6 +701,137 @@ T512 static void conv3x3_wino512(const nnz_wino_args *p) {
                     if (down) _mm512_mask_storeu_ps(c + p->out_rs, m, y[2]);
                     if (right && down) _mm512_mask_storeu_ps(c + p->out_rs + outC, m, y[3]);
                 }
+            }
+        }
+    }
+}
+
+/* ---- Direct convolution with a fused 2x2 stride-2 max-pool ---- */
+
+/* pm pooled pixels x (16*nv) channels: the 2 x (2*pm) conv outputs under them are computed in
+ * registers (rows r < 2*pm: conv row 2y at a + r*rsa; rows >= 2*pm: conv row 2y+1, row2
+ * floats further), then bias, activation and the window maximum in row-major window order. */
+T512 INL void conv_pool_tile512(const int nv, const int pm, const ptrdiff_t rsa, const nnz_conv_args *p,
+                                const float *a, ptrdiff_t row2, const float *b, __m512 bias0, __m512 bias1,
+                                __mmask16 m0, __mmask16 m1, float *c) {
+    enum { MAXR = CMR1 };
+    const int w = 2 * pm, mr = 4 * pm;
+    __m512 acc0[MAXR], acc1[MAXR];
+    const ptrdiff_t in_rs = p->in_rs;
+    const int kwc = p->kw * p->inC, kh = p->kh;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) {
+        acc0[r] = _mm512_setzero_ps();
+        if (nv == 2) acc1[r] = _mm512_setzero_ps();
+    }
+    for (int i = 0; i < kh; i++) {
+        const float *ai = a + i * in_rs, *bi = ai + row2;
+        for (int k = 0; k < kwc; k++) {
+            __m512 b0 = _mm512_loadu_ps(b);
+            __m512 b1 = nv == 2 ? _mm512_loadu_ps(b + 16) : b0;
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < mr; r++) {
+                __m512 av = _mm512_set1_ps(r < w ? ai[r * rsa + k] : bi[(r - w) * rsa + k]);
+                acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+                if (nv == 2) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+            }
+            b += 16 * nv;
+        }
+    }
+    const ptrdiff_t cps = p->outC;
+    const int act = p->act;
+    _Pragma("clang loop unroll(full)")
+    for (int j = 0; j < pm; j++) {
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < nv; v++) {
+            __m512 bias = v == 0 ? bias0 : bias1;
+            __m512 y0 = _mm512_add_ps(v == 0 ? acc0[2 * j] : acc1[2 * j], bias);
+            __m512 y1 = _mm512_add_ps(v == 0 ? acc0[2 * j + 1] : acc1[2 * j + 1], bias);
+            __m512 y2 = _mm512_add_ps(v == 0 ? acc0[w + 2 * j] : acc1[w + 2 * j], bias);
+            __m512 y3 = _mm512_add_ps(v == 0 ? acc0[w + 2 * j + 1] : acc1[w + 2 * j + 1], bias);
+            __m512 best;
+            if (act == NNZ_ACT_RELU) {
+                /* after ReLU there is no NaN (it maps NaN to 0): a plain max */
+                best = _mm512_max_ps(_mm512_max_ps(relu512(y3), relu512(y2)), _mm512_max_ps(relu512(y1), relu512(y0)));
+            } else {
+                if (act != NNZ_ACT_NONE) {
+                    y0 = conv_act_slow512(y0, act);
+                    y1 = conv_act_slow512(y1, act);
+                    y2 = conv_act_slow512(y2, act);
+                    y3 = conv_act_slow512(y3, act);
+                }
+                best = max_first512(max_first512(max_first512(y0, y1), y2), y3);
+            }
+            float *cr = c + j * cps + 16 * v;
+            __mmask16 mk = v == 0 ? m0 : m1;
+            if (mk == 0xFFFF)
+                _mm512_storeu_ps(cr, best);
+            else
+                _mm512_mask_storeu_ps(cr, mk, best);
+        }
+    }
+}
+
+/* Pooled pixels per tile: 28, 16 and 12 accumulator rows. */
+static inline int conv_pool_cols512(int wg, ptrdiff_t rsa) { return wg == 32 ? 3 : rsa == 1 ? 7 : 4; }
+
+T512 static void conv_pool_strip512(int wg, int m, ptrdiff_t rsa, const nnz_conv_args *p, const float *a,
+                                    ptrdiff_t row2, const float *b, __m512 bias0, __m512 bias1,
+                                    __mmask16 m0, __mmask16 m1, float *c) {
+    if (wg == 32) {
+        switch (m) {
+        case 1: conv_pool_tile512(2, 1, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_pool_tile512(2, 2, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_pool_tile512(2, 3, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    } else if (rsa == 1) {
+        switch (m) {
+        case 1: conv_pool_tile512(1, 1, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_pool_tile512(1, 2, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_pool_tile512(1, 3, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 4: conv_pool_tile512(1, 4, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 5: conv_pool_tile512(1, 5, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 6: conv_pool_tile512(1, 6, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 7: conv_pool_tile512(1, 7, 1, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    } else {
+        switch (m) {
+        case 1: conv_pool_tile512(1, 1, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 2: conv_pool_tile512(1, 2, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 3: conv_pool_tile512(1, 3, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        case 4: conv_pool_tile512(1, 4, rsa, p, a, row2, b, bias0, bias1, m0, m1, c); break;
+        default: break;
+        }
+    }
+}
+
+/* Output: (outH/2) x (outW/2) pooled pixels. */
+T512 static void conv_nhwc_pool512(const nnz_conv_args *p) {
+    ptrdiff_t K = (ptrdiff_t)p->kh * p->kw * p->inC;
+    ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
+    ptrdiff_t row2 = (ptrdiff_t)p->sh * p->in_rs;
+    int pH = p->outH / 2, pW = p->outW / 2;
+    for (int col0 = 0; col0 < p->outC; col0 += 32) {
+        int wg = nnz_conv_group_width(p->outC, col0);
+        int ncols = p->outC - col0 < wg ? p->outC - col0 : wg;
+        __mmask16 m0 = mask_lo(ncols), m1 = mask_hi(ncols);
+        const float *b = p->w + K * col0;
+        __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+        if (p->bias) {
+            bias0 = _mm512_maskz_loadu_ps(m0, p->bias + col0);
+            bias1 = _mm512_maskz_loadu_ps(m1, p->bias + col0 + 16);
+        }
+        int mmax = conv_pool_cols512(wg, rsa);
+        int nch = (pW + mmax - 1) / mmax;
+        for (int py = 0; py < pH; py++) {
+            const float *arow = p->in + (ptrdiff_t)(2 * py) * row2;
+            float *crow = p->out + (ptrdiff_t)py * p->out_rs + col0;
+            for (int ch = 0; ch < nch; ch++) {
+                int px0 = pW * ch / nch, m = pW * (ch + 1) / nch - px0;
+                conv_pool_strip512(wg, m, rsa, p, arow + 2 * px0 * rsa, row2, b, bias0, bias1, m0, m1,
+                                   crow + (ptrdiff_t)px0 * p->outC);
             }
         }
     }
@@ -775,6 +917,7 @@ const nnz_path_ops nnz_ops_avx512 = {
     .conv_nhwc = conv_nhwc512,
     .maxpool_nhwc = maxpool_nhwc512,
     .conv3x3_wino = conv3x3_wino512,
+    .conv_nhwc_pool2 = conv_nhwc_pool512,
 };
 
 #endif /* __x86_64__ */

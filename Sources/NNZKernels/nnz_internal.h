@@ -81,9 +81,10 @@ typedef struct {
 typedef void (*nnz_pool_nhwc_fn)(const nnz_pool_args *a);
 
 /* Winograd F(2x2, 3x3) convolution (see nnz_conv3x3_winograd_nhwc): tiles of 2x2 outputs are
- * processed in blocks of NNZ_WINO_TB; work holds V[16][TB][inC] then M[16][TB][outC].
- * Packed weights: 16 matrices U_xi (xi = 4*i + j), each inC x outC in the conv-pack group
- * layout (K = inC), matrix xi at w + xi*inC*round_up(outC, 16). */
+ * processed in blocks of NNZ_WINO_TB; work holds V (TB*16*icp floats) then M (TB*16*ocp),
+ * icp/ocp = channel counts rounded up to 16, in a path-specific layout.  Packed weights (same
+ * for every path): 16 matrices U_xi (xi = 4*i + j), each icp x ocp in the conv-pack group
+ * layout (K = icp rows, rows >= inC and columns >= outC zero), matrix xi at w + xi*icp*ocp. */
 #define NNZ_WINO_TB 14
 typedef struct {
     int outH, outW, inC, outC, act, pool;
@@ -118,6 +119,9 @@ typedef struct {
     nnz_conv_nhwc_fn conv_nhwc;
     nnz_pool_nhwc_fn maxpool_nhwc;
     nnz_wino_fn conv3x3_wino;
+    /* conv_nhwc followed by a 2x2 stride-2 max-pool, out = the pooled view; NULL: the generic
+     * driver (conv_nhwc two rows at a time into a buffer, then maxpool_nhwc). */
+    nnz_conv_nhwc_fn conv_nhwc_pool2;
 } nnz_path_ops;
 
 extern const nnz_path_ops nnz_ops_portable;

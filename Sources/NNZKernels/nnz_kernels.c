@@ -509,6 +509,40 @@ void nnz_conv2d_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw
     ops->conv_nhwc(&a);
 }
 
+void nnz_conv2d_nhwc_pool2(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                           const float *in, ptrdiff_t in_rs, const float *packed, const float *bias,
+                           int outC, nnz_activation act, float *out, ptrdiff_t out_rs) {
+    int pH = outH / 2, pW = outW / 2;
+    if (pH <= 0 || pW <= 0 || outC <= 0) return;
+    const nnz_path_ops *ops = nnz_active_ops();
+    if (inC > 0 && kh > 0 && kw > 0 && ops->conv_nhwc_pool2) {
+        nnz_conv_args a = {outH, outW, inC, kh, kw, sh, sw, outC, (int)act, in, in_rs, packed, bias, out, out_rs};
+        ops->conv_nhwc_pool2(&a);
+        return;
+    }
+    /* Generic: two conv rows of up to `cw` (even) columns into a buffer, then the pool. */
+    enum { BUF = 4096 };
+    float stack_buf[BUF];
+    float *heap = NULL, *buf = stack_buf;
+    int cw = BUF / (2 * outC) / 2 * 2;
+    if (cw < 2) {
+        cw = 2;
+        heap = malloc(sizeof(float) * 4 * (size_t)outC);
+        if (!heap) return;
+        buf = heap;
+    }
+    if (cw > 2 * pW) cw = 2 * pW;
+    for (int py = 0; py < pH; py++)
+        for (int x0 = 0; x0 < 2 * pW; x0 += cw) {
+            int n = imin(cw, 2 * pW - x0);
+            const float *a = in + (ptrdiff_t)(2 * py) * sh * in_rs + (ptrdiff_t)x0 * sw * inC;
+            nnz_conv2d_nhwc(2, n, inC, kh, kw, sh, sw, a, in_rs, packed, bias, outC, act, buf, (ptrdiff_t)n * outC);
+            nnz_maxpool_nhwc(outC, 2, n, buf, (ptrdiff_t)n * outC, 2, 2, 2, 2, 0, 0, 1, n / 2,
+                             out + (ptrdiff_t)py * out_rs + (ptrdiff_t)(x0 / 2) * outC, out_rs);
+        }
+    free(heap);
+}
+
 void nnz_maxpool_nhwc(int C, int H, int W, const float *in, ptrdiff_t in_rs, int kh, int kw,
                       int sh, int sw, int ph, int pw, int outH, int outW, float *out,
                       ptrdiff_t out_rs) {
@@ -559,26 +593,26 @@ void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, f
 
 size_t nnz_winograd_pack_size(int outC, int inC) {
     if (outC <= 0 || inC <= 0) return 0;
-    return 16 * (size_t)round_up(outC, 16) * (size_t)inC;
+    return 16 * (size_t)round_up(outC, 16) * (size_t)round_up(inC, 16);
 }
 
 size_t nnz_winograd_work_size(int inC, int outC) {
     if (inC <= 0 || outC <= 0) return 0;
-    return 16 * (size_t)NNZ_WINO_TB * ((size_t)inC + (size_t)round_up(outC, 16));
+    return 16 * (size_t)NNZ_WINO_TB * ((size_t)round_up(inC, 16) + (size_t)round_up(outC, 16));
 }
 
 void nnz_winograd_pack(int outC, int inC, const float *weight, float *packed) {
     if (outC <= 0 || inC <= 0) return;
-    int ocp = round_up(outC, 16);
-    ptrdiff_t mat = (ptrdiff_t)inC * ocp;
-    /* U = G g G^T, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]], in double */
+    int ocp = round_up(outC, 16), icp = round_up(inC, 16);
+    ptrdiff_t mat = (ptrdiff_t)icp * ocp;
+    /* U = G g G^T, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]], in double; channels and
+     * output columns past inC / outC are zero */
     static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     for (int o = 0; o < ocp; o++) {
         int col0 = o / 32 * 32, wg = nnz_conv_group_width(outC, col0);
-        /* a zero-padded column of a group past outC (ocp rounds to 16, groups to their width) */
-        for (int c = 0; c < inC; c++) {
+        for (int c = 0; c < icp; c++) {
             double u[4][4] = {{0}};
-            if (o < outC) {
+            if (o < outC && c < inC) {
                 const float *g = weight + ((ptrdiff_t)o * inC + c) * 9;
                 double t[4][3];
                 for (int i = 0; i < 4; i++)
@@ -588,7 +622,7 @@ void nnz_winograd_pack(int outC, int inC, const float *weight, float *packed) {
                     for (int j = 0; j < 4; j++) u[i][j] = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
             }
             for (int xi = 0; xi < 16; xi++)
-                packed[xi * mat + (ptrdiff_t)inC * col0 + (ptrdiff_t)c * wg + (o - col0)] = (float)u[xi / 4][xi % 4];
+                packed[xi * mat + (ptrdiff_t)icp * col0 + (ptrdiff_t)c * wg + (o - col0)] = (float)u[xi / 4][xi % 4];
         }
     }
 }

@@ -13,9 +13,11 @@ nnz_wino_generic(const nnz_wino_args *p, const nnz_path_ops *ops) {
     const int inC = p->inC, outC = p->outC;
     const int tilesH = p->pool ? p->outH / 2 : (p->outH + 1) / 2;
     const int tilesW = p->pool ? p->outW / 2 : (p->outW + 1) / 2;
-    const int T = tilesH * tilesW, ocp = (outC + 15) / 16 * 16;
-    const ptrdiff_t vs = (ptrdiff_t)NNZ_WINO_TB * inC, ms = (ptrdiff_t)NNZ_WINO_TB * outC;
-    float *V = p->work, *M = p->work + 16 * vs;
+    const int T = tilesH * tilesW, ocp = (outC + 15) / 16 * 16, ncb = (inC + 15) / 16;
+    /* V[t][cb][xi][16] (as the AVX-512 path: the GEMMs read it as 1x1 convolutions with the
+     * channel blocks as taps), M[xi][t][outC] */
+    const ptrdiff_t vrow = (ptrdiff_t)ncb * 256, ms = (ptrdiff_t)NNZ_WINO_TB * outC;
+    float *V = p->work, *M = p->work + NNZ_WINO_TB * vrow;
     const ptrdiff_t in_rs = p->in_rs;
     int nblk = (T + NNZ_WINO_TB - 1) / NNZ_WINO_TB;
     for (int blk = 0; blk < nblk; blk++) {
@@ -26,7 +28,7 @@ nnz_wino_generic(const nnz_wino_args *p, const nnz_path_ops *ops) {
             int rows = p->outH + 2 - r0 < 4 ? p->outH + 2 - r0 : 4;
             int cols = p->outW + 2 - c0 < 4 ? p->outW + 2 - c0 : 4;
             const float *base = p->in + (ptrdiff_t)r0 * in_rs + (ptrdiff_t)c0 * inC;
-            for (int c = 0; c < inC; c += 16) {
+            for (int c = 0; c < 16 * ncb; c += 16) {
                 int n = inC - c < 16 ? inC - c : 16;
                 float d[4][4][16], tt[4][4][16];
                 for (int i = 0; i < 4; i++)
@@ -42,19 +44,19 @@ nnz_wino_generic(const nnz_wino_args *p, const nnz_path_ops *ops) {
                         tt[2][j][l] = d[2][j][l] - d[1][j][l];
                         tt[3][j][l] = d[1][j][l] - d[3][j][l];
                     }
-                float *v = V + (ptrdiff_t)t * inC + c;
+                float *v = V + (ptrdiff_t)t * vrow + 16 * c;
                 for (int i = 0; i < 4; i++)
-                    for (int l = 0; l < n; l++) {
-                        v[(4 * i + 0) * vs + l] = tt[i][0][l] - tt[i][2][l];
-                        v[(4 * i + 1) * vs + l] = tt[i][1][l] + tt[i][2][l];
-                        v[(4 * i + 2) * vs + l] = tt[i][2][l] - tt[i][1][l];
-                        v[(4 * i + 3) * vs + l] = tt[i][1][l] - tt[i][3][l];
+                    for (int l = 0; l < 16; l++) {
+                        v[(4 * i + 0) * 16 + l] = tt[i][0][l] - tt[i][2][l];
+                        v[(4 * i + 1) * 16 + l] = tt[i][1][l] + tt[i][2][l];
+                        v[(4 * i + 2) * 16 + l] = tt[i][2][l] - tt[i][1][l];
+                        v[(4 * i + 3) * 16 + l] = tt[i][1][l] - tt[i][3][l];
                     }
             }
         }
         for (int xi = 0; xi < 16; xi++) {
-            nnz_conv_args g = {1, nb, inC, 1, 1, 1, 1, outC, NNZ_ACT_NONE, V + xi * vs, 0,
-                               p->w + (ptrdiff_t)xi * inC * ocp, NULL, M + xi * ms, 0};
+            nnz_conv_args g = {1, nb, 16, ncb, 1, 1, (int)ncb * 16, outC, NNZ_ACT_NONE, V + xi * 16, 256,
+                               p->w + (ptrdiff_t)xi * ncb * 16 * ocp, NULL, M + xi * ms, 0};
             ops->conv_nhwc(&g);
         }
         for (int t = 0; t < nb; t++) {

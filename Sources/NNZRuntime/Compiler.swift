@@ -194,20 +194,20 @@ enum Compiler {
                 // the source buffer's zero border is this convolution's padding
                 buffers[current].borderHeight = max(buffers[current].borderHeight, c.padHeight)
                 buffers[current].borderWidth = max(buffers[current].borderWidth, c.padWidth)
+                // a following 2×2 stride-2 unpadded max-pool is fused into the convolution
+                var pool = false
+                if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed],
+                   p.kernelHeight == 2, p.kernelWidth == 2, p.strideHeight == 2, p.strideWidth == 2,
+                   p.padHeight == 0, p.padWidth == 0 {
+                    pool = true
+                    consumed += 1
+                }
+                let target = addBuffer(shapes[index + consumed - 1])
                 if useWinograd(g) {
                     let packed = allocateAligned(floats: nnz_winograd_pack_size(Int32(g.outChannels), Int32(g.inChannels)))
                     weight.withUnsafeBufferPointer {
                         nnz_winograd_pack(Int32(g.outChannels), Int32(g.inChannels), $0.baseAddress, packed)
                     }
-                    // a following 2×2 stride-2 max-pool is fused into the output transform
-                    var pool = false
-                    if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed],
-                       p.kernelHeight == 2, p.kernelWidth == 2, p.strideHeight == 2, p.strideWidth == 2,
-                       p.padHeight == 0, p.padWidth == 0 {
-                        pool = true
-                        consumed += 1
-                    }
-                    let target = addBuffer(shapes[index + consumed - 1])
                     ops.append(.winograd(packed: packed, bias: biasPointer, geometry: g, activation: activation, pool: pool,
                                          source: current, target: target))
                 } else {
@@ -217,8 +217,8 @@ enum Compiler {
                         nnz_conv_pack(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
                                       $0.baseAddress, packed)
                     }
-                    let target = addBuffer(shapes[index + consumed - 1])
-                    ops.append(.conv(packed: packed, bias: biasPointer, geometry: g, activation: activation, source: current, target: target))
+                    ops.append(.conv(packed: packed, bias: biasPointer, geometry: g, activation: activation, pool: pool,
+                                     source: current, target: target))
                 }
                 index += consumed
                 shape = shapes[index - 1]

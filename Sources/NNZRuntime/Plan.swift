@@ -206,8 +206,10 @@ final class SpatialSegment: @unchecked Sendable {
     }
 
     enum Op {
+        /// Direct convolution (``nnz_conv2d_nhwc``), optionally with a fused 2×2 stride-2
+        /// max-pool (``nnz_conv2d_nhwc_pool2``; then `target` has the pooled shape).
         case conv(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
-                  activation: nnz_activation, source: Int, target: Int)
+                  activation: nnz_activation, pool: Bool, source: Int, target: Int)
         /// 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (``nnz_conv3x3_winograd_nhwc``),
         /// optionally with a fused 2×2 stride-2 max-pool (then `target` has the pooled shape).
         case winograd(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
@@ -262,7 +264,7 @@ final class SpatialSegment: @unchecked Sendable {
         self.outputWidth = outputWidth
         flopsPerImage = ops.reduce(0) { total, op in
             switch op {
-            case .conv(_, _, let g, _, _, _), .winograd(_, _, let g, _, _, _, _):
+            case .conv(_, _, let g, _, _, _, _), .winograd(_, _, let g, _, _, _, _):
                 return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
             case .maxPool(let g, _, _): return total + g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth
             default: return total + outputWidth
@@ -273,7 +275,7 @@ final class SpatialSegment: @unchecked Sendable {
     deinit {
         for op in ops {
             switch op {
-            case .conv(let packed, let bias, _, _, _, _), .winograd(let packed, let bias, _, _, _, _, _):
+            case .conv(let packed, let bias, _, _, _, _, _), .winograd(let packed, let bias, _, _, _, _, _):
                 deallocateAligned(packed)
                 if let bias { deallocateAligned(bias) }
             default: break
@@ -297,11 +299,11 @@ final class SpatialSegment: @unchecked Sendable {
                              base + first.interior, first.rowStride)
             for op in ops {
                 switch op {
-                case .conv(let packed, let bias, let g, let act, let source, let target):
+                case .conv(let packed, let bias, let g, let act, let pool, let source, let target):
                     let s = buffers[source], t = buffers[target]
                     // tap (0, 0) of output (0, 0) reads input element (-padHeight, -padWidth)
                     let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
-                    nnz_conv2d_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels),
+                    (pool ? nnz_conv2d_nhwc_pool2 : nnz_conv2d_nhwc)(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels),
                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
                                     origin, s.rowStride, packed, bias, Int32(g.outChannels), act,
                                     interior(target), t.rowStride)

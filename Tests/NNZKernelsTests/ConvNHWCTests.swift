@@ -203,6 +203,44 @@ final class ConvNHWCTests: XCTestCase {
         }
     }
 
+    /// The direct convolution with the fused 2x2 max-pool gives bitwise nnz_maxpool_nhwc of
+    /// nnz_conv2d_nhwc's output (same sums, same tie and NaN rules; NaN inputs included).
+    func testConv2dNHWCFusedPoolEqualsSeparatePool() {
+        var rng = SplitMix64(seed: 36)
+        var cases = nhwcCases()
+        cases.append((3, 3, 1, 1, 1, 1, 28, 29, 1, 16, 1))
+        cases.append((5, 5, 2, 1, 2, 2, 19, 23, 3, 40, 1))
+        for (idx, c) in cases.enumerated() {
+            let (oH, oW) = outSize(c)
+            if oH < 2 || oW < 2 { continue }
+            let K = c.inC * c.kh * c.kw
+            var img = rng.floats(c.inC * c.H * c.W)
+            if idx % 5 == 0 { img[idx % img.count] = .nan }
+            let weight = rng.floats(c.outC * K), bias = rng.floats(c.outC)
+            let act = allActivations[idx % 4]
+            let input = PaddedInput(img, inC: c.inC, H: c.H, W: c.W, ph: c.ph, pw: c.pw)
+            var packed = [Float](repeating: 0, count: nnz_conv_pack_size(Int32(c.outC), Int32(c.inC), Int32(c.kh), Int32(c.kw)))
+            nnz_conv_pack(Int32(c.outC), Int32(c.inC), Int32(c.kh), Int32(c.kw), weight, &packed)
+            let pH = oH / 2, pW = oW / 2, outStride = pW * c.outC + 3
+            forEachPath { path in
+                var full = [Float](repeating: 0, count: oH * oW * c.outC)
+                nnz_conv2d_nhwc(Int32(oH), Int32(oW), Int32(c.inC), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                                input.buffer, input.rowStride, packed, bias, Int32(c.outC), act, &full, oW * c.outC)
+                var ref = [Float](repeating: 0, count: pH * outStride)
+                nnz_maxpool_nhwc(Int32(c.outC), Int32(oH), Int32(oW), full, oW * c.outC, 2, 2, 2, 2, 0, 0, Int32(pH), Int32(pW),
+                                 &ref, outStride)
+                var fused = [Float](repeating: sentinel, count: pH * outStride)
+                nnz_conv2d_nhwc_pool2(Int32(oH), Int32(oW), Int32(c.inC), Int32(c.kh), Int32(c.kw), Int32(c.sh), Int32(c.sw),
+                                      input.buffer, input.rowStride, packed, bias, Int32(c.outC), act, &fused, outStride)
+                for y in 0..<pH {
+                    let row = (y * outStride)..<(y * outStride + pW * c.outC)
+                    XCTAssertEqual(fused[row].map(\.bitPattern), ref[row].map(\.bitPattern), "conv+pool \(path) \(c) act=\(actName(act))")
+                    for t in (pW * c.outC)..<outStride { XCTAssertEqual(fused[y * outStride + t], sentinel, "wrote past a row") }
+                }
+            }
+        }
+    }
+
     /// nnz_maxpool_nhwc gives bitwise what nnz_maxpool_forward gives (ties: first in window
     /// order; NaN: the first NaN), on every path.
     func testMaxpoolNHWCMatchesNCHW() {

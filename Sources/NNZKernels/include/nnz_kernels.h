@@ -207,6 +207,16 @@ void nnz_conv2d_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw
                      const float *in, ptrdiff_t in_rs, const float *packed, const float *bias,
                      int outC, nnz_activation act, float *out, ptrdiff_t out_rs);
 
+/**
+ * nnz_conv2d_nhwc followed by a 2x2, stride-2, unpadded max-pool (after the activation), fused:
+ * out (row stride out_rs >= (outW/2)*outC) receives (outH/2) x (outW/2) pixels, the values
+ * nnz_maxpool_nhwc would give on nnz_conv2d_nhwc's output (outH, outW are still the
+ * convolution's output size; an odd last row/column is not computed).  No workspace.
+ */
+void nnz_conv2d_nhwc_pool2(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                           const float *in, ptrdiff_t in_rs, const float *packed, const float *bias,
+                           int outC, nnz_activation act, float *out, ptrdiff_t out_rs);
+
 /** Floats needed by nnz_winograd_pack (opaque layout, the same for every code path). */
 size_t nnz_winograd_pack_size(int outC, int inC);
 
