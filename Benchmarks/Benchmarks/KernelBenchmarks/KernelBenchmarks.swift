@@ -116,6 +116,11 @@ let benchmarks: @Sendable () -> Void = {
                       nnz_maxpool_nhwc(Int32(outC), Int32(size), Int32(size), d.c, size * outC, 2, 2, 2, 2, 0, 0,
                                        Int32(size / 2), Int32(size / 2), d.c + size * size * outC / 2, (size / 2) * outC)
                   })
+        Benchmark("conv2d_nhwc \(inC)->\(outC) 3x3 \(size)x\(size) direct with fused maxpool 2x2",
+                  closure: measured(flops) {
+                      nnz_conv2d_nhwc_pool2(Int32(size), Int32(size), Int32(inC), 3, 3, 1, 1, d.a, rowStride, d.b, bb.a,
+                                            Int32(outC), NNZ_ACT_RELU, d.c, (size / 2) * outC)
+                  })
         let wino = zeros(nnz_winograd_pack_size(Int32(outC), Int32(inC)))
         nnz_winograd_pack(Int32(outC), Int32(inC), weights, wino)
         let w = Buffers(a: padded, b: wino, c: zeros(nnz_winograd_work_size(Int32(inC), Int32(outC))))
