@@ -67,23 +67,14 @@ enum Compiler {
             maxWidth = max(maxWidth, outShape.reduce(1, *))
             switch layer {
             case .dense(let d):
-                var weight = tensor(index, "weight")
+                var (weight, bias, activation, consumed) = linearLayer(
+                    file, at: index, hasBias: d.hasBias, outputs: d.outputs, rowsPerOutput: d.inputs,
+                    weightIndex: { i, o in i * d.outputs + o }, options: options)
+                // Folding scales columns, so permuting rows afterwards gives the same weights.
                 if let input = nhwcInput {
                     weight = permuteRowsToNHWC(weight, channels: input.channels, height: input.height, width: input.width,
                                                outputs: d.outputs)
                     nhwcInput = nil
-                }
-                var bias = d.hasBias ? tensor(index, "bias") : nil
-                var consumed = 1
-                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
-                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
-                         outputs: d.outputs, weightIndex: { i, o in i * d.outputs + o }, rowsPerOutput: d.inputs)
-                    consumed += 1
-                }
-                var activation = NNZ_ACT_NONE
-                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
-                    activation = act
-                    consumed += 1
                 }
                 let packed = allocateAligned(floats: nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs)))
                 weight.withUnsafeBufferPointer { nnz_pack_b(Int32(d.inputs), Int32(d.outputs), $0.baseAddress, Int32(d.outputs), packed) }
@@ -92,25 +83,11 @@ enum Compiler {
                 shape = shapes[index - 1]
                 continue
             case .conv2d(let c):
-                var weight = tensor(index, "weight")
-                var bias = c.hasBias ? tensor(index, "bias") : nil
-                var consumed = 1
                 let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
-                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
-                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
-                         outputs: c.outChannels, weightIndex: { i, o in o * perOutput + i }, rowsPerOutput: perOutput)
-                    consumed += 1
-                }
-                var activation = NNZ_ACT_NONE
-                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
-                    activation = act
-                    consumed += 1
-                }
-                let g = ConvGeometry(inChannels: c.inChannels, height: shape[1], width: shape[2], outChannels: c.outChannels,
-                                     kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
-                                     strideHeight: c.strideHeight, strideWidth: c.strideWidth,
-                                     padHeight: c.padHeight, padWidth: c.padWidth,
-                                     outHeight: outShape[1], outWidth: outShape[2])
+                let (weight, bias, activation, consumed) = linearLayer(
+                    file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
+                    weightIndex: { i, o in o * perOutput + i }, options: options)
+                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
                 convWorkspace = max(convWorkspace, g.workspace)
                 steps.append(.conv(weight: weight, bias: bias, geometry: g, activation: activation))
                 index += consumed
@@ -166,25 +143,11 @@ enum Compiler {
             let outShape = shapes[index]
             switch layers[index] {
             case .conv2d(let c):
-                var weight = tensor(index, "weight")
-                var bias = c.hasBias ? tensor(index, "bias") : nil
-                var consumed = 1
                 let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
-                if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
-                    fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
-                         outputs: c.outChannels, weightIndex: { i, o in o * perOutput + i }, rowsPerOutput: perOutput)
-                    consumed += 1
-                }
-                var activation = NNZ_ACT_NONE
-                if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
-                    activation = act
-                    consumed += 1
-                }
-                let g = ConvGeometry(inChannels: c.inChannels, height: shape[1], width: shape[2], outChannels: c.outChannels,
-                                     kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
-                                     strideHeight: c.strideHeight, strideWidth: c.strideWidth,
-                                     padHeight: c.padHeight, padWidth: c.padWidth,
-                                     outHeight: outShape[1], outWidth: outShape[2])
+                var (weight, bias, activation, consumed) = linearLayer(
+                    file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
+                    weightIndex: { i, o in o * perOutput + i }, options: options)
+                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
                 var biasPointer: UnsafeMutablePointer<Float>?
                 if let bias {
                     let p = allocateAligned(floats: bias.count)
@@ -290,6 +253,29 @@ enum Compiler {
             }
         }
         return result
+    }
+
+    /// A dense or conv2d layer's weights and bias with a directly following batch-norm folded
+    /// in, and a directly following ReLU / sigmoid / tanh fused, per `options`; `consumed` is
+    /// how many layers that covers.
+    static func linearLayer(_ file: ModelFile, at index: Int, hasBias: Bool, outputs: Int, rowsPerOutput: Int,
+                            weightIndex: (Int, Int) -> Int, options: RuntimeOptions)
+        -> (weight: [Float], bias: [Float]?, activation: nnz_activation, consumed: Int) {
+        let layers = file.layers
+        var weight = file.tensor(named: "layers.\(index).weight")!.values
+        var bias = hasBias ? file.tensor(named: "layers.\(index).bias")!.values : nil
+        var consumed = 1
+        if options.foldBatchNorm, index + 1 < layers.count, case .batchNorm(let bn) = layers[index + 1] {
+            fold(bn: bn, layerIndex: index + 1, file: file, weight: &weight, bias: &bias,
+                 outputs: outputs, weightIndex: weightIndex, rowsPerOutput: rowsPerOutput)
+            consumed += 1
+        }
+        var activation = NNZ_ACT_NONE
+        if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
+            activation = act
+            consumed += 1
+        }
+        return (weight, bias, activation, consumed)
     }
 
     static func kernelActivation(_ layer: Layer) -> nnz_activation? {

@@ -24,6 +24,14 @@ enum Step: @unchecked Sendable {
 struct ConvGeometry: Sendable {
     var inChannels, height, width, outChannels, kernelHeight, kernelWidth: Int
     var strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth: Int
+
+    /// The geometry of `c` applied to an input `[C, H, W]` that produces `output`.
+    init(convolution c: Conv2DLayer, input: [Int], output: [Int]) {
+        inChannels = c.inChannels; height = input[1]; width = input[2]; outChannels = c.outChannels
+        kernelHeight = c.kernelHeight; kernelWidth = c.kernelWidth
+        strideHeight = c.strideHeight; strideWidth = c.strideWidth; padHeight = c.padHeight; padWidth = c.padWidth
+        outHeight = output[1]; outWidth = output[2]
+    }
     var workspace: Int {
         nnz_conv2d_workspace_size(Int32(inChannels), Int32(kernelHeight), Int32(kernelWidth), Int32(outHeight), Int32(outWidth))
     }
