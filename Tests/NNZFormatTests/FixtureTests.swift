@@ -73,13 +73,15 @@ final class FixtureTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Repo.root + "/Tools/nnz.py", "verify", path]
-        let pipe = Pipe()
+        process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
+        let pipe = Pipe(), errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errors
         try process.run()
-        process.waitUntilExit()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output + errorText)
         XCTAssertTrue(output.hasPrefix(path + ": ok"), output)
     }
 }

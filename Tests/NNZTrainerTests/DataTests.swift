@@ -5,14 +5,18 @@ import Foundation
 
 final class DataTests: XCTestCase {
     var directory: String!
+    var previousDirectory: String!
 
     override func setUpWithError() throws {
+        previousDirectory = FileManager.default.currentDirectoryPath
         directory = NSTemporaryDirectory() + "nntrain-data-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         FileManager.default.changeCurrentDirectoryPath(directory)
     }
 
     override func tearDownWithError() throws {
+        // Leave the process where it was: later tests start subprocesses in the working directory.
+        FileManager.default.changeCurrentDirectoryPath(previousDirectory)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
