@@ -61,29 +61,9 @@ public enum LayerSpec: Equatable, Sendable {
         }
     }
 
-    /// Max-pooling hyper-parameters.
-    public struct Pooling: Equatable, Sendable {
-        /// Window height.
-        public var kernelHeight: Int
-        /// Window width.
-        public var kernelWidth: Int
-        /// Vertical step between windows.
-        public var strideHeight: Int
-        /// Horizontal step between windows.
-        public var strideWidth: Int
-        /// Zero rows added above and below.
-        public var padHeight: Int = 0
-        /// Zero columns added left and right.
-        public var padWidth: Int = 0
-        public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padHeight: Int = 0, padWidth: Int = 0) {
-            self.kernelHeight = kernelHeight
-            self.kernelWidth = kernelWidth
-            self.strideHeight = strideHeight
-            self.strideWidth = strideWidth
-            self.padHeight = padHeight
-            self.padWidth = padWidth
-        }
-    }
+    /// Max-pooling hyper-parameters: the file format's own description, so the trainer and
+    /// the file cannot disagree on them.
+    public typealias Pooling = MaxPoolLayer
 
     /// Default batch-norm settings: momentum 0.9, epsilon 1e-5.
     public static let batchNorm = LayerSpec.batchNorm(momentum: 0.9, epsilon: 1e-5)
