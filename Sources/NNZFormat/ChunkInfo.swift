@@ -23,7 +23,22 @@ extension NNZReader {
     /// for chunk in try NNZReader.chunks(bytes) { print(chunk.type, chunk.storedLength) }
     /// ```
     public static func chunks(_ bytes: [UInt8]) throws(FormatError) -> [ChunkInfo] {
-        _ = try decode(bytes)
+        try decodeWithChunks(bytes).chunks
+    }
+
+    /// Decodes and validates a file (as ``decode(_:)``) and lists its chunks, in one pass over
+    /// the validation work.
+    ///
+    /// ```swift
+    /// let (model, chunks) = try NNZReader.decodeWithChunks(bytes)
+    /// ```
+    public static func decodeWithChunks(_ bytes: [UInt8]) throws(FormatError) -> (model: ModelFile, chunks: [ChunkInfo]) {
+        let model = try decode(bytes)
+        return (model, listChunks(bytes))
+    }
+
+    /// Walks the chunk frames of a file that has already been validated.
+    static func listChunks(_ bytes: [UInt8]) -> [ChunkInfo] {
         var result: [ChunkInfo] = []
         var position = Limits.headerSize
         while position + Limits.chunkOverhead <= bytes.count {

@@ -81,7 +81,7 @@ public enum NNZWriter {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { buffer in
-                Glibc_write(fd, buffer.baseAddress! + written, bytes.count - written)
+                systemWrite(fd, buffer.baseAddress! + written, bytes.count - written)
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -221,7 +221,7 @@ func errnoText() -> String {
 }
 
 @inline(__always)
-func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
 }
 

@@ -35,9 +35,6 @@ enum Compiler {
             }
             steps.append(.normalize(offset: n.first, divisor: divisor, width: inputWidth))
         }
-        func tensor(_ index: Int, _ name: String) -> [Float] {
-            file.tensor(named: "layers.\(index).\(name)")!.values
-        }
         var shape = file.inputShape
         var index = 0
         let layers = file.layers
@@ -131,9 +128,6 @@ enum Compiler {
         let layers = file.layers
         var buffers = [Buffer(channels: shape[0], height: shape[1], width: shape[2])]
         var ops: [SpatialSegment.Op] = []
-        func tensor(_ index: Int, _ name: String) -> [Float] {
-            file.tensor(named: "layers.\(index).\(name)")!.values
-        }
         func addBuffer(_ shape: [Int]) -> Int {
             buffers.append(Buffer(channels: shape[0], height: shape[1], width: shape[2]))
             return buffers.count - 1

@@ -59,12 +59,3 @@ func printError(_ text: String) {
         offset += n
     }
 }
-
-/// Loads a model, mapping failures to exit codes.
-func loadModelFile(_ path: String) throws -> ModelFile {
-    do {
-        return try NNZReader.read(path: path)
-    } catch {
-        throw Failure(error)
-    }
-}

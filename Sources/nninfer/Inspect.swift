@@ -26,8 +26,7 @@ struct Inspect: ParsableCommand {
             let chunks: [ChunkInfo]
             do throws(FormatError) {
                 bytes = try NNZReader.readFile(model)
-                chunks = try NNZReader.chunks(bytes)
-                file = try NNZReader.decode(bytes)
+                (file, chunks) = try NNZReader.decodeWithChunks(bytes)
             } catch {
                 throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error)
             }

@@ -22,8 +22,9 @@ struct Verify: ParsableCommand {
         let chunkCount: Int
         do throws(FormatError) {
             let bytes = try NNZReader.readFile(model)
-            chunkCount = try NNZReader.chunks(bytes).count
-            file = try NNZReader.decode(bytes)
+            let decoded = try NNZReader.decodeWithChunks(bytes)
+            file = decoded.model
+            chunkCount = decoded.chunks.count
         } catch {
             let located = error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error
             switch error.code {
