@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "NNZFormat", targets: ["NNZFormat"]),
         .library(name: "NNZRuntime", targets: ["NNZRuntime"]),
+        .library(name: "NNZCSV", targets: ["NNZCSV"]),
+        .library(name: "NNZScoring", targets: ["NNZScoring"]),
         .library(name: "NNZTrainer", targets: ["NNZTrainer"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
@@ -25,11 +27,15 @@ let package = Package(
         // Compute kernels in C: AVX-512 / AVX2+FMA paths chosen at run time, portable fallback.
         .target(name: "NNZKernels"),
         .target(name: "NNZRuntime", dependencies: ["NNZFormat", "NNZKernels"]),
+        // RFC 4180 reading and writing, float parsing and formatting: no model code.
+        .target(name: "NNZCSV"),
+        // The streaming CSV scorer behind `nninfer predict`, for embedders too.
+        .target(name: "NNZScoring", dependencies: ["NNZRuntime", "NNZCSV"]),
         .executableTarget(
             name: "nninfer",
-            dependencies: ["NNZRuntime", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZFormat", "NNZKernels", "CZlib"]),
+        .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZCSV", "NNZFormat", "NNZKernels", "CZlib"]),
         .executableTarget(
             name: "nntrain",
             dependencies: ["NNZTrainer", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -37,6 +43,8 @@ let package = Package(
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
+        .testTarget(name: "NNZCSVTests", dependencies: ["NNZCSV"]),
+        .testTarget(name: "NNZScoringTests", dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat"]),
         .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
         .testTarget(name: "CLITests", dependencies: ["nninfer"]),

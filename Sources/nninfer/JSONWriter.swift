@@ -1,3 +1,4 @@
+import NNZScoring
 /// A small JSON emitter (no Foundation): commas and escaping handled, keys in call order.
 final class JSONWriter {
     enum Scalar { case int(Int), float(Float), string(String) }
@@ -65,21 +66,5 @@ final class JSONWriter {
         return f == f.rounded() && abs(f) < 1e7 ? String(Int(f)) : "\(f)"
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 }

@@ -1,3 +1,4 @@
+import NNZCSV
 import NNZRuntime
 
 

@@ -85,7 +85,7 @@ public final class CSVReader {
     }
 
     private init(descriptor: Int32, owns: Bool, name: String, delimiter: UInt8, bufferSize: Int) {
-        precondition(delimiter != nnzcsvQuote && delimiter != nnzcsvLF && delimiter != nnzcsvCR,
+        precondition(delimiter != ASCII.quote && delimiter != ASCII.lineFeed && delimiter != ASCII.carriageReturn,
                      "the delimiter cannot be a quote or a line break")
         self.fd = descriptor
         self.ownsDescriptor = owns
@@ -172,11 +172,11 @@ public final class CSVReader {
             var needMore = false
             while pos < filled {
                 let c = buf[pos]
-                if c == nnzcsvLF {
+                if c == ASCII.lineFeed {
                     pos += 1
-                } else if c == nnzcsvCR {
+                } else if c == ASCII.carriageReturn {
                     if pos + 1 < filled {
-                        pos += buf[pos + 1] == nnzcsvLF ? 2 : 1
+                        pos += buf[pos + 1] == ASCII.lineFeed ? 2 : 1
                     } else if eof {
                         pos += 1
                     } else {
@@ -251,7 +251,7 @@ public final class CSVReader {
             let c = buf[r]
             buf[w] = c
             w += 1
-            r += c == nnzcsvQuote ? 2 : 1
+            r += c == ASCII.quote ? 2 : 1
         }
         return w
     }
@@ -274,10 +274,10 @@ public final class CSVReader {
     /// Field `i` as a `String`; throws `.invalidUTF8` (with line and column) if it is not UTF-8.
     public func string(at i: Int) throws(CSVError) -> String {
         let f = field(i)
-        if let bad = nnzcsvFirstInvalidUTF8(f) {
+        if let bad = firstInvalidUTF8(f) {
             throw CSVError(kind: .invalidUTF8, path: name, line: line, column: i + 1,
                            byteOffset: -1,
-                           message: "found invalid UTF-8 (\(nnzcsvDescribeByte(f[bad])) at byte \(bad + 1) of the field), expected UTF-8 text")
+                           message: "found invalid UTF-8 (\(describeByte(f[bad])) at byte \(bad + 1) of the field), expected UTF-8 text")
         }
         return String(decoding: f, as: UTF8.self)
     }
@@ -299,7 +299,7 @@ public final class CSVReader {
     public func floatValue(at i: Int) throws(CSVError) -> Float {
         let f = field(i)
         if let v = FloatParser.parse(f) { return v }
-        let text = nnzcsvCellText(f.baseAddress ?? fieldBase, f.count)
+        let text = cellText(f.baseAddress ?? fieldBase, f.count)
         throw CSVError(kind: .invalidNumber, path: name, line: line, column: i + 1,
                        byteOffset: -1,
                        message: f.isEmpty ? "found an empty field, expected a number"
@@ -318,9 +318,10 @@ public final class CSVReader {
     /// Parses up to `maxRows` records into `out` (row `r` at `out + r * rowStride`, values
     /// placed by `columns`), returning the number of rows; 0 means end of input.
     /// Every record must have `columns.fieldCount` fields (`.raggedRow` otherwise); mapped
-    /// cells must be numbers (`.invalidNumber`), unmapped ones are skipped unparsed.
+    /// cells must be finite numbers (`.invalidNumber`; `allowNonFinite` accepts NaN and ±inf),
+    /// unmapped ones are skipped unparsed.
     public func readFloatRows(columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>,
-                              rowStride: Int, maxRows: Int) throws(CSVError) -> Int {
+                              rowStride: Int, maxRows: Int, allowNonFinite: Bool = false) throws(CSVError) -> Int {
         precondition(columns.outputCount <= rowStride, "rowStride too small for the column map")
         if !primed { try prime() }
         fieldCount = 0
@@ -334,7 +335,7 @@ public final class CSVReader {
             let block = UnsafeBufferPointer(start: UnsafePointer(buf + start), count: filled - start)
             let r = CSVChunkParser.parseFloats(block, complete: eof, delimiter: delimiter, columns: columns,
                                                into: out + rows * rowStride, rowStride: rowStride,
-                                               maxRows: maxRows - rows, startLine: nextLine,
+                                               maxRows: maxRows - rows, allowNonFinite: allowNonFinite, startLine: nextLine,
                                                startOffset: bufferOffset + Int64(start), name: name)
             rows += r.rows
             start += r.consumed
@@ -407,7 +408,7 @@ public final class CSVReader {
 
 /// Index of the first byte that makes `bytes` invalid UTF-8, or nil if valid.
 @usableFromInline
-func nnzcsvFirstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var i = 0
     let n = bytes.count
     while i < n {

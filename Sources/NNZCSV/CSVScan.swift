@@ -12,9 +12,6 @@ import Darwin
 // input. Positions are byte offsets from a base pointer; `limit` is the end of the valid bytes
 // and `final` says whether the input ends there (otherwise hitting `limit` means "need more").
 
-@usableFromInline let nnzcsvLF: UInt8 = 0x0A
-@usableFromInline let nnzcsvCR: UInt8 = 0x0D
-@usableFromInline let nnzcsvQuote: UInt8 = 0x22
 
 /// Result of scanning one field.
 @usableFromInline
@@ -45,9 +42,9 @@ enum CSVScan {
     static func scanField(_ b: UnsafePointer<UInt8>, _ pos: Int, _ limit: Int, _ final: Bool,
                           _ delim: UInt8) -> CSVFieldScan {
         var r = CSVFieldScan()
-        let maxSpecial = max(delim, nnzcsvQuote)
+        let maxSpecial = max(delim, ASCII.quote)
         var i = pos
-        if i < limit && b[i] == nnzcsvQuote {
+        if i < limit && b[i] == ASCII.quote {
             return scanQuoted(b, pos, limit, final, delim)
         }
         while i < limit {
@@ -57,15 +54,15 @@ enum CSVScan {
                 r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .delimiter
                 return r
             }
-            if c == nnzcsvLF {
+            if c == ASCII.lineFeed {
                 r.contentStart = pos; r.contentEnd = i; r.next = i + 1; r.stop = .recordEnd
                 return r
             }
-            if c == nnzcsvCR {
+            if c == ASCII.carriageReturn {
                 r.contentStart = pos; r.contentEnd = i
                 return finishCR(&r, b, i, limit, final)
             }
-            if c == nnzcsvQuote {
+            if c == ASCII.quote {
                 r.stop = .error
                 r.errorKind = .quoteInUnquotedField
                 r.errorPos = i
@@ -85,7 +82,7 @@ enum CSVScan {
     static func finishCR(_ r: inout CSVFieldScan, _ b: UnsafePointer<UInt8>, _ i: Int, _ limit: Int,
                          _ final: Bool) -> CSVFieldScan {
         if i + 1 < limit {
-            r.next = b[i + 1] == nnzcsvLF ? i + 2 : i + 1
+            r.next = b[i + 1] == ASCII.lineFeed ? i + 2 : i + 1
             r.stop = .recordEnd
         } else if final {
             r.next = i + 1
@@ -104,7 +101,7 @@ enum CSVScan {
         r.contentStart = pos + 1
         var i = pos + 1
         while true {
-            guard let q = findByte(nnzcsvQuote, b, i, limit) else {
+            guard let q = findByte(ASCII.quote, b, i, limit) else {
                 if final {
                     r.stop = .error
                     r.errorKind = .unterminatedQuote
@@ -121,7 +118,7 @@ enum CSVScan {
                 break
             }
             let c = b[q + 1]
-            if c == nnzcsvQuote {
+            if c == ASCII.quote {
                 r.escaped = true
                 i = q + 2
                 continue
@@ -130,17 +127,17 @@ enum CSVScan {
             if c == delim {
                 r.next = q + 2
                 r.stop = .delimiter
-            } else if c == nnzcsvLF {
+            } else if c == ASCII.lineFeed {
                 r.next = q + 2
                 r.stop = .recordEnd
-            } else if c == nnzcsvCR {
+            } else if c == ASCII.carriageReturn {
                 _ = finishCR(&r, b, q + 1, limit, final)
                 if r.stop == .needMore { return r }
             } else {
                 r.stop = .error
                 r.errorKind = .garbageAfterQuote
                 r.errorPos = q + 1
-                r.errorMessage = "found \(nnzcsvDescribeByte(c)) after a closing quote, expected a delimiter or a line end"
+                r.errorMessage = "found \(describeByte(c)) after a closing quote, expected a delimiter or a line end"
                 return r
             }
             break
@@ -156,10 +153,10 @@ enum CSVScan {
         var i = from
         while i < to {
             let c = b[i]
-            if c == nnzcsvLF {
+            if c == ASCII.lineFeed {
                 n += 1
-            } else if c == nnzcsvCR {
-                if !(i + 1 < to && b[i + 1] == nnzcsvLF) { n += 1 }
+            } else if c == ASCII.carriageReturn {
+                if !(i + 1 < to && b[i + 1] == ASCII.lineFeed) { n += 1 }
             }
             i += 1
         }
@@ -192,12 +189,12 @@ enum CSVScan {
         var pos = from
         while pos < to {
             // Outside quotes from `pos`: the stretch up to the next quote (or `to`).
-            let q = findByte(nnzcsvQuote, b, pos, to)
+            let q = findByte(ASCII.quote, b, pos, to)
             let stretchEnd = q ?? to
             if let t = lastTerminator(b, pos, stretchEnd, to, final) { best = t }
             guard let open = q else { break }
             // Inside quotes: find the closing quote ("" pairs re-open immediately).
-            guard let close = findByte(nnzcsvQuote, b, open + 1, to) else { break }
+            guard let close = findByte(ASCII.quote, b, open + 1, to) else { break }
             pos = close + 1
         }
         return best
@@ -207,11 +204,11 @@ enum CSVScan {
     @inline(__always) @usableFromInline
     static func lastTerminator(_ b: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ dataEnd: Int,
                                _ final: Bool) -> Int? {
-        let lf = findByteBackward(nnzcsvLF, b, from, to)
-        var cr = findByteBackward(nnzcsvCR, b, lf.map { $0 + 1 } ?? from, to)
+        let lf = findByteBackward(ASCII.lineFeed, b, from, to)
+        var cr = findByteBackward(ASCII.carriageReturn, b, lf.map { $0 + 1 } ?? from, to)
         if let c = cr, c + 1 >= dataEnd, !final {
             // A trailing CR might be the first half of CR LF: not a boundary yet.
-            cr = findByteBackward(nnzcsvCR, b, lf.map { $0 + 1 } ?? from, c)
+            cr = findByteBackward(ASCII.carriageReturn, b, lf.map { $0 + 1 } ?? from, c)
         }
         if let c = cr { return c + 1 }
         if let l = lf { return l + 1 }
@@ -228,7 +225,7 @@ enum CSVScan {
         var pos = from
         var inQuote = false
         while true {
-            guard let q = findByte(nnzcsvQuote, b, pos, target) else { break }
+            guard let q = findByte(ASCII.quote, b, pos, target) else { break }
             inQuote.toggle()
             pos = q + 1
         }
@@ -236,17 +233,17 @@ enum CSVScan {
         // Is `target` itself a boundary (previous byte a terminator outside quotes)?
         if !inQuote {
             let prev = b[target - 1]
-            if prev == nnzcsvLF { return target }
-            if prev == nnzcsvCR && b[target] != nnzcsvLF { return target }
+            if prev == ASCII.lineFeed { return target }
+            if prev == ASCII.carriageReturn && b[target] != ASCII.lineFeed { return target }
         }
         while i < to {
             let c = b[i]
-            if c == nnzcsvQuote {
+            if c == ASCII.quote {
                 inQuote.toggle()
             } else if !inQuote {
-                if c == nnzcsvLF { return i + 1 }
-                if c == nnzcsvCR {
-                    if i + 1 < to { return b[i + 1] == nnzcsvLF ? i + 2 : i + 1 }
+                if c == ASCII.lineFeed { return i + 1 }
+                if c == ASCII.carriageReturn {
+                    if i + 1 < to { return b[i + 1] == ASCII.lineFeed ? i + 2 : i + 1 }
                     return final ? i + 1 : nil
                 }
             }
@@ -279,18 +276,20 @@ public struct CSVColumnMap: Sendable, Equatable {
     }
 
     /// Output value `k` comes from the header column named `names[k]`; other columns ignored.
-    /// Returns the names not found in the header and those present more than once (both must
-    /// be empty for `map` to be non-nil).
+    /// Names are compared as UTF-8 bytes, with no Unicode normalization (`é` written as one
+    /// code point and as `e` + combining accent are different names), as the model format
+    /// compares them. Returns the names not found in the header and those present more than
+    /// once (both must be empty for `map` to be non-nil).
     public static func byName(header: [String], names: [String])
         -> (map: CSVColumnMap?, missing: [String], ambiguous: [String])
     {
-        var positions: [String: [Int]] = [:]
-        for (i, h) in header.enumerated() { positions[h, default: []].append(i) }
+        var positions: [[UInt8]: [Int]] = [:]
+        for (i, h) in header.enumerated() { positions[Array(h.utf8), default: []].append(i) }
         var dest = [Int32](repeating: -1, count: header.count)
         var missing: [String] = []
         var ambiguous: [String] = []
         for (k, name) in names.enumerated() {
-            guard let p = positions[name] else { missing.append(name); continue }
+            guard let p = positions[Array(name.utf8)] else { missing.append(name); continue }
             if p.count > 1 { ambiguous.append(name); continue }
             if dest[p[0]] != -1 { ambiguous.append(name); continue }
             dest[p[0]] = Int32(k)
@@ -351,12 +350,19 @@ public enum CSVChunkParser {
     ///   - columns: field count check and column → output mapping.
     ///   - out: row `r` is written at `out + r * rowStride` (only mapped positions are written).
     ///   - maxRows: stop (`.full`) after this many rows.
+    ///   - allowNonFinite: accept `nan`, `inf` and overflowing numbers (`1e999`) as NaN and
+    ///     ±infinity; by default such a cell is an `.invalidNumber` error at its line and column
+    ///   ("found NaN, expected a finite number").
+    ///   - recordStarts: when given, `recordStarts[r]` receives the offset in `block` where the
+    ///     record of row `r` starts (room for `maxRows`), e.g. to read pass-through columns with
+    ///     ``field(_:ofRecordAt:in:delimiter:)``.
     ///   - startLine / startOffset / name: used only to build error values.
     /// - Returns: the outcome; on `.failed`, `error` has the line (of the offending field's
     ///   start), the 1-based column and the byte offset.
     public static func parseFloats(
         _ block: UnsafeBufferPointer<UInt8>, complete: Bool, delimiter: UInt8 = UInt8(ascii: ","),
         columns: CSVColumnMap, into out: UnsafeMutablePointer<Float>, rowStride: Int, maxRows: Int,
+        allowNonFinite: Bool = false, recordStarts: UnsafeMutablePointer<Int>? = nil,
         startLine: Int = 1, startOffset: Int64 = 0, name: String = "<input>"
     ) -> CSVChunkResult {
         guard let b = block.baseAddress, block.count > 0 else {
@@ -364,8 +370,30 @@ public enum CSVChunkParser {
         }
         return columns.destinations.withUnsafeBufferPointer { map in
             parseFloatsImpl(b, block.count, complete, delimiter, map.baseAddress!, columns.fieldCount,
-                            out, rowStride, maxRows, startLine, startOffset, name)
+                            out, rowStride, maxRows, allowNonFinite, recordStarts, startLine, startOffset, name)
         }
+    }
+
+    /// Field `column` (0-based) of the record starting at `offset` in `block` (a block of whole
+    /// records, as given to ``parseFloats(_:complete:delimiter:columns:into:rowStride:maxRows:allowNonFinite:recordStarts:startLine:startOffset:name:)``):
+    /// its content without the surrounding quotes, and whether it still holds doubled quotes
+    /// (`""`) to collapse. Nil when the record has fewer fields.
+    public static func field(_ column: Int, ofRecordAt offset: Int, in block: UnsafeBufferPointer<UInt8>,
+                             delimiter: UInt8 = UInt8(ascii: ",")) -> (content: UnsafeBufferPointer<UInt8>, hasDoubledQuotes: Bool)? {
+        guard let b = block.baseAddress else { return nil }
+        var position = offset
+        var index = 0
+        while position <= block.count {
+            let scan = CSVScan.scanField(b, position, block.count, true, delimiter)
+            guard scan.stop == .delimiter || scan.stop == .recordEnd else { return nil }
+            if index == column {
+                return (UnsafeBufferPointer(start: b + scan.contentStart, count: scan.contentEnd - scan.contentStart), scan.escaped)
+            }
+            if scan.stop == .recordEnd { return nil }
+            index += 1
+            position = scan.next
+        }
+        return nil
     }
 
     /// The first record boundary at or after `offset` in a block starting on a record boundary
@@ -402,18 +430,19 @@ public enum CSVChunkParser {
     static func parseFloatsImpl(
         _ b: UnsafePointer<UInt8>, _ limit: Int, _ isFinal: Bool, _ delim: UInt8,
         _ map: UnsafePointer<Int32>, _ nf: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int,
-        _ maxRows: Int, _ startLine: Int, _ startOffset: Int64, _ name: String
+        _ maxRows: Int, _ allowNonFinite: Bool, _ recordStarts: UnsafeMutablePointer<Int>?,
+        _ startLine: Int, _ startOffset: Int64, _ name: String
     ) -> CSVChunkResult {
         let end = b + limit
         // The fast number scanner reads until a non-number byte without bounds checks; it is
         // only used for fields starting before the last line terminator, which stops it.
         var hotLimit = 0
         let lastByte = b[limit - 1]
-        if lastByte == nnzcsvLF || lastByte == nnzcsvCR {
+        if lastByte == ASCII.lineFeed || lastByte == ASCII.carriageReturn {
             hotLimit = limit
         } else {
-            let lf = CSVScan.findByteBackward(nnzcsvLF, b, 0, limit) ?? -1
-            let cr = CSVScan.findByteBackward(nnzcsvCR, b, max(lf, 0), limit) ?? -1
+            let lf = CSVScan.findByteBackward(ASCII.lineFeed, b, 0, limit) ?? -1
+            let cr = CSVScan.findByteBackward(ASCII.carriageReturn, b, max(lf, 0), limit) ?? -1
             hotLimit = max(lf, cr) + 1
         }
         let hotEnd = b + hotLimit
@@ -434,12 +463,12 @@ public enum CSVChunkParser {
             // Blank lines.
             while p < end {
                 let c = p.pointee
-                if c == nnzcsvLF {
+                if c == ASCII.lineFeed {
                     p += 1
                     lines += 1
-                } else if c == nnzcsvCR {
+                } else if c == ASCII.carriageReturn {
                     if p + 1 < end {
-                        p += p[1] == nnzcsvLF ? 2 : 1
+                        p += p[1] == ASCII.lineFeed ? 2 : 1
                     } else if isFinal {
                         p += 1
                     } else {
@@ -457,6 +486,7 @@ public enum CSVChunkParser {
                 return CSVChunkResult(status: .full, rows: rows, consumed: p - b, lines: lines, error: nil)
             }
             let record = p
+            recordStarts?[rows] = record - b
             let row = out + rows &* stride
             var col = 0
             var extraLines = 0
@@ -465,7 +495,7 @@ public enum CSVChunkParser {
                 var endsRecord = false
                 if d >= 0 {
                     // Hot path: unquoted simple number followed by a delimiter or a line end.
-                    if p < hotEnd, let (v, q) = FloatParser.scanSimple(p) {
+                    if p < hotEnd, let (v, q) = FloatParser.scanSimple(p), allowNonFinite || v.isFinite {
                         let c = q.pointee
                         if c == delim {
                             row[d] = v
@@ -473,15 +503,15 @@ public enum CSVChunkParser {
                             col &+= 1
                             continue
                         }
-                        if c == nnzcsvLF {
+                        if c == ASCII.lineFeed {
                             row[d] = v
                             p = q + 1
                             col &+= 1
                             break
                         }
-                        if c == nnzcsvCR && q + 1 < end {
+                        if c == ASCII.carriageReturn && q + 1 < end {
                             row[d] = v
-                            p = q + (q[1] == nnzcsvLF ? 2 : 1)
+                            p = q + (q[1] == ASCII.lineFeed ? 2 : 1)
                             col &+= 1
                             break
                         }
@@ -499,12 +529,18 @@ public enum CSVChunkParser {
                     }
                     let n = fs.contentEnd - fs.contentStart
                     guard let v = FloatParser.parse(b + fs.contentStart, count: n) else {
-                        let text = nnzcsvCellText(b + fs.contentStart, n)
+                        let text = cellText(b + fs.contentStart, n)
                         let msg = n == 0 && !fs.quoted
                             ? "found an empty field, expected a number"
                             : "found \"\(text)\", expected a number"
                         return failure(.invalidNumber, msg, lineOffset: lines + extraLines, column: col + 1,
                                        at: p - b, field: text, consumed: record - b)
+                    }
+                    if !allowNonFinite && !v.isFinite {
+                        let found = v.isNaN ? "NaN" : v > 0 ? "infinity" : "-infinity"
+                        return failure(.invalidNumber, "found \(found), expected a finite number",
+                                       lineOffset: lines + extraLines, column: col + 1, at: p - b,
+                                       field: cellText(b + fs.contentStart, n), consumed: record - b)
                     }
                     row[d] = v
                     extraLines += fs.newlines

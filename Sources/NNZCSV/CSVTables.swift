@@ -1,11 +1,11 @@
 // Constant tables for FloatParser / FloatFormatter, generated with exact integer arithmetic
-// (Python script gentables.py in the nnzcsv dev package). Each table documents its construction;
+// (Python script gentables.py kept with the original CSV work). Each table documents its construction;
 // the strtof / Float.description / snprintf comparison tests validate them.
 /// Eisel-Lemire table: for q in -64...38, entries [2*(q+64)] (high) and [2*(q+64)+1] (low)
 /// of a normalized 128-bit approximation of 5^q (top bit set): for q >= 0, 5^q shifted to 128
 /// bits and truncated; for q < 0 with z = bitlength(5^-q): floor(2^(z+127) / 5^-q) + 1 when
 /// q >= -27, else floor(2^(2z+128) / 5^-q) + 1 truncated to its top 128 bits.
-@usableFromInline let nnzcsvPow5x128: [UInt64] = [
+@usableFromInline let pow5x128: [UInt64] = [
     0xA87FEA27A539E9A5, 0x3F2398D747B36224,
     0xD29FE4B18E88640E, 0x8EEC7F0D19A03AAD,
     0x83A3EEEEF9153E89, 0x1953CF68300424AC,
@@ -112,7 +112,7 @@
 ]
 
 /// Shortest-float (Ryu) table: 5^i shifted so that it has exactly 61 bits, i in 0...49.
-@usableFromInline let nnzcsvPow5Split: [UInt64] = [
+@usableFromInline let pow5Split: [UInt64] = [
     0x1000000000000000,
     0x1400000000000000,
     0x1900000000000000,
@@ -166,7 +166,7 @@
 ]
 
 /// Shortest-float (Ryu) table: floor(2^(bitlength(5^i) - 1 + 59) / 5^i) + 1, i in 0...39.
-@usableFromInline let nnzcsvPow5InvSplit: [UInt64] = [
+@usableFromInline let pow5InverseSplit: [UInt64] = [
     0x0800000000000001,
     0x0666666666666667,
     0x051EB851EB851EB9,
@@ -210,7 +210,7 @@
 ]
 
 /// Exact 5^i, i in 0...55, as (high, low) pairs of 64-bit words.
-@usableFromInline let nnzcsvPow5Exact: [UInt64] = [
+@usableFromInline let pow5Exact: [UInt64] = [
     0x0000000000000000, 0x0000000000000001,
     0x0000000000000000, 0x0000000000000005,
     0x0000000000000000, 0x0000000000000019,
@@ -270,7 +270,7 @@
 ]
 
 /// Bit pattern of the smallest Float >= 10^j, for j in -46...39 (index j+46); +inf if none.
-@usableFromInline let nnzcsvPow10FloatCeil: [UInt32] = [
+@usableFromInline let pow10FloatCeiling: [UInt32] = [
     0x00000001,
     0x00000001,
     0x00000008,

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 @inline(__always)
-private func nnzcsvSysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     write(fd, p, n)
 }
 
@@ -21,15 +21,19 @@ private func nnzcsvSysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int
 /// * Call `flush()` before exiting: `deinit` flushes too but has to ignore errors.
 /// * Floats: shortest round-trip or `%.Ng` form, see `FloatFormatter`.
 /// * Text fields are quoted (RFC 4180) when they contain the delimiter, `"`, CR or LF.
+/// * ``CSVWriter/inMemory(delimiter:capacity:)`` makes a writer whose buffer grows instead of
+///   going to a descriptor: threads format rows into their own in-memory writers, and the
+///   results go out in order through one descriptor writer (``write(contentsOf:)``).
 public final class CSVWriter {
     /// Name used in error messages (the path, or `<stdout>`).
     public let name: String
     /// The field separator written by `writeDelimiter()` and the row helpers.
     public let delimiter: UInt8
-    private let fd: Int32
+    /// The descriptor written to; nil for an in-memory writer.
+    private let fd: Int32?
     private let ownsDescriptor: Bool
-    private let buf: UnsafeMutablePointer<UInt8>
-    private let cap: Int
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
     private var count = 0
     private var failure: CSVError?
     /// Bytes handed to the kernel so far.
@@ -43,8 +47,35 @@ public final class CSVWriter {
         self.name = name
         self.delimiter = delimiter
         self.ownsDescriptor = closeWhenDone
-        self.cap = max(bufferSize, 256)
-        self.buf = .allocate(capacity: cap)
+        self.capacity = max(bufferSize, 256)
+        self.buffer = .allocate(capacity: capacity)
+    }
+
+    private init(memoryName: String, delimiter: UInt8, capacity: Int) {
+        self.fd = nil
+        self.name = memoryName
+        self.delimiter = delimiter
+        self.ownsDescriptor = false
+        self.capacity = max(capacity, 256)
+        self.buffer = .allocate(capacity: self.capacity)
+    }
+
+    /// A writer whose bytes stay in memory (``bufferedBytes``); its buffer doubles as needed
+    /// and ``flush()`` does nothing. Reuse it with ``removeAll()``.
+    public static func inMemory(delimiter: UInt8 = UInt8(ascii: ","), capacity: Int = 1 << 16) -> CSVWriter {
+        CSVWriter(memoryName: "<memory>", delimiter: delimiter, capacity: capacity)
+    }
+
+    /// The bytes buffered and not yet written (for an in-memory writer: everything written
+    /// since the last ``removeAll()``). Valid until the next call on the writer.
+    public var bufferedBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: count) }
+
+    /// Drops the buffered bytes without writing them (an in-memory writer's reset).
+    public func removeAll() { count = 0 }
+
+    /// Appends everything `other` has buffered (typically an in-memory writer's rows).
+    public func write(contentsOf other: CSVWriter) throws(CSVError) {
+        try write(other.bufferedBytes)
     }
 
     /// Creates or truncates `path` (mode 0644); `"-"` means standard output.
@@ -60,8 +91,8 @@ public final class CSVWriter {
 
     deinit {
         if failure == nil && count > 0 { try? flush() }
-        buf.deallocate()
-        if ownsDescriptor { close(fd) }
+        buffer.deallocate()
+        if ownsDescriptor, let fd { close(fd) }
     }
 
     /// Bytes currently buffered.
@@ -70,16 +101,33 @@ public final class CSVWriter {
     /// Writes the buffered bytes to the descriptor.
     public func flush() throws(CSVError) {
         if let f = failure { throw f }
-        if count == 0 { return }
+        if count == 0 || fd == nil { return }
         let n = count
         count = 0
-        try writeAll(UnsafeRawPointer(buf), n)
+        try writeAll(UnsafeRawPointer(buffer), n)
+    }
+
+    /// Makes room for `n` more bytes: grows an in-memory buffer, flushes a descriptor's.
+    private func makeRoom(_ n: Int) throws(CSVError) {
+        guard capacity - count < n else { return }
+        if fd != nil, n <= capacity {
+            try flush()
+            return
+        }
+        var newCapacity = capacity * 2
+        while newCapacity - count < n { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = grown
+        capacity = newCapacity
     }
 
     private func writeAll(_ p: UnsafeRawPointer, _ n: Int) throws(CSVError) {
+        guard let fd else { return }
         var off = 0
         while off < n {
-            let r = nnzcsvSysWrite(fd, p + off, n - off)
+            let r = systemWrite(fd, p + off, n - off)
             if r > 0 {
                 off += r
                 bytesWritten += Int64(r)
@@ -98,13 +146,13 @@ public final class CSVWriter {
         }
     }
 
-    /// Makes room for `n` contiguous bytes (n ≤ buffer size) and returns where to write them;
-    /// call `commit(_:)` with the number actually written.
+    /// Makes room for `n` contiguous bytes (for a descriptor writer, n ≤ its buffer size) and
+    /// returns where to write them; call `commit(_:)` with the number actually written.
     @inline(__always)
     public func reserve(_ n: Int) throws(CSVError) -> UnsafeMutablePointer<UInt8> {
-        precondition(n <= cap, "reservation larger than the buffer")
-        if cap - count < n { try flush() }
-        return buf + count
+        precondition(fd == nil || n <= capacity, "reservation larger than the buffer")
+        if capacity - count < n { try makeRoom(n) }
+        return buffer + count
     }
 
     /// Publishes `n` bytes written at the pointer returned by `reserve`.
@@ -117,8 +165,8 @@ public final class CSVWriter {
 
     /// Appends one byte.
     public func write(byte: UInt8) throws(CSVError) {
-        if count == cap { try flush() }
-        buf[count] = byte
+        if count == capacity { try makeRoom(1) }
+        buffer[count] = byte
         count += 1
     }
 
@@ -126,18 +174,19 @@ public final class CSVWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws(CSVError) {
         let n = bytes.count
         guard n > 0, let src = bytes.baseAddress else { return }
-        if n <= cap - count {
-            UnsafeMutableRawPointer(buf + count).copyMemory(from: src, byteCount: n)
-            count += n
-            return
+        if n > capacity - count {
+            if fd != nil {
+                try flush()
+                if n >= capacity / 2 {
+                    try writeAll(src, n)
+                    return
+                }
+            } else {
+                try makeRoom(n)
+            }
         }
-        try flush()
-        if n >= cap / 2 {
-            try writeAll(src, n)
-        } else {
-            UnsafeMutableRawPointer(buf).copyMemory(from: src, byteCount: n)
-            count = n
-        }
+        UnsafeMutableRawPointer(buffer + count).copyMemory(from: src, byteCount: n)
+        count += n
     }
 
     /// Appends bytes as they are.
@@ -159,7 +208,7 @@ public final class CSVWriter {
     public func writeDelimiter() throws(CSVError) { try write(byte: delimiter) }
 
     /// Ends the line with LF.
-    public func writeNewline() throws(CSVError) { try write(byte: nnzcsvLF) }
+    public func writeNewline() throws(CSVError) { try write(byte: ASCII.lineFeed) }
 
     // MARK: Numbers
 
@@ -181,7 +230,7 @@ public final class CSVWriter {
         let perValue = FloatFormatter.maxLength + 1
         var i = 0
         while i < n {
-            let batch = min(n - i, (cap - 1) / perValue)
+            let batch = min(n - i, (capacity - 1) / perValue)
             var p = try reserve(batch * perValue + 1)
             let start = p
             for k in i..<(i + batch) {
@@ -194,7 +243,7 @@ public final class CSVWriter {
                 p += 1
             }
             i += batch
-            if i == n { p[-1] = nnzcsvLF }
+            if i == n { p[-1] = ASCII.lineFeed }
             count += p - start
         }
         if n == 0 { try writeNewline() }
@@ -204,7 +253,7 @@ public final class CSVWriter {
 
     /// Whether `field` needs quoting with this delimiter.
     public func needsQuoting(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        for c in field where c == delimiter || c == nnzcsvQuote || c == nnzcsvLF || c == nnzcsvCR { return true }
+        for c in field where c == delimiter || c == ASCII.quote || c == ASCII.lineFeed || c == ASCII.carriageReturn { return true }
         return false
     }
 
@@ -214,15 +263,15 @@ public final class CSVWriter {
             try write(field)
             return
         }
-        try write(byte: nnzcsvQuote)
+        try write(byte: ASCII.quote)
         var runStart = 0
-        for i in 0..<field.count where field[i] == nnzcsvQuote {
+        for i in 0..<field.count where field[i] == ASCII.quote {
             try write(UnsafeBufferPointer(rebasing: field[runStart...i]))  // includes the quote
-            try write(byte: nnzcsvQuote)                                       // doubled
+            try write(byte: ASCII.quote)                                       // doubled
             runStart = i + 1
         }
         try write(UnsafeBufferPointer(rebasing: field[runStart...]))
-        try write(byte: nnzcsvQuote)
+        try write(byte: ASCII.quote)
     }
 
     /// Writes one text field, quoting it when needed.

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import XCTest
-@testable import NNZRuntime
+@testable import NNZCSV
 
 /// Deterministic SplitMix64.
 struct CSVTestRNG {

@@ -219,12 +219,12 @@ public enum FloatFormatter {
 
     @inlinable @inline(__always)
     static func pow5Inv(_ i: Int) -> UInt64 {
-        nnzcsvPow5InvSplit.withUnsafeBufferPointer { $0[i] }
+        pow5InverseSplit.withUnsafeBufferPointer { $0[i] }
     }
 
     @inlinable @inline(__always)
     static func pow5(_ i: Int) -> UInt64 {
-        nnzcsvPow5Split.withUnsafeBufferPointer { $0[i] }
+        pow5Split.withUnsafeBufferPointer { $0[i] }
     }
 
     @inlinable
@@ -384,7 +384,7 @@ public enum FloatFormatter {
         let E = e + 63 - m.leadingZeroBitCount
         var X = (E &* 78_913) >> 18
         let xbits = (ieeeExponent << 23) | ieeeMantissa
-        nnzcsvPow10FloatCeil.withUnsafeBufferPointer { t in
+        pow10FloatCeiling.withUnsafeBufferPointer { t in
             if xbits < t[X + 46] { X -= 1 }
             if xbits >= t[X + 47] { X += 1 }
         }
@@ -393,7 +393,7 @@ public enum FloatFormatter {
         var roundUp: Bool
         if k >= 0 {
             // N = m·5^k (up to 152 bits), value = N·2^(e+k)
-            let (p5hi, p5lo) = nnzcsvPow5Exact.withUnsafeBufferPointer { ($0[2 * k], $0[2 * k + 1]) }
+            let (p5hi, p5lo) = pow5Exact.withUnsafeBufferPointer { ($0[2 * k], $0[2 * k + 1]) }
             let a = m.multipliedFullWidth(by: p5lo)
             let b = m.multipliedFullWidth(by: p5hi)
             let n0 = a.low
@@ -419,7 +419,7 @@ public enum FloatFormatter {
         } else {
             // value = m·2^(e-j) / 5^j
             let j = -k
-            let (p5hi, p5lo) = nnzcsvPow5Exact.withUnsafeBufferPointer { ($0[2 * j], $0[2 * j + 1]) }
+            let (p5hi, p5lo) = pow5Exact.withUnsafeBufferPointer { ($0[2 * j], $0[2 * j + 1]) }
             let s = e - j
             var num = U128(hi: 0, lo: m)
             var den = U128(hi: p5hi, lo: p5lo)

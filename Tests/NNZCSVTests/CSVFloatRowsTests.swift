@@ -4,12 +4,12 @@ import Glibc
 import Darwin
 #endif
 import XCTest
-@testable import NNZRuntime
+@testable import NNZCSV
 
 final class CSVFloatRowsTests: XCTestCase {
 
     private func readAll(_ text: [UInt8], columns: CSVColumnMap? = nil, bufferSize: Int = 1 << 20,
-                         maxRows: Int = 7, skipHeader: Bool = true) throws -> [[Float]] {
+                         maxRows: Int = 7, skipHeader: Bool = true, allowNonFinite: Bool = false) throws -> [[Float]] {
         var rows: [[Float]] = []
         try csvWithReader(text, bufferSize: bufferSize) { r in
             var map = columns
@@ -23,7 +23,8 @@ final class CSVFloatRowsTests: XCTestCase {
             defer { out.deallocate() }
             while true {
                 out.initialize(repeating: -999, count: stride * maxRows)
-                let n = try r.readFloatRows(columns: m, into: out, rowStride: stride, maxRows: maxRows)
+                let n = try r.readFloatRows(columns: m, into: out, rowStride: stride, maxRows: maxRows,
+                                            allowNonFinite: allowNonFinite)
                 if n == 0 { break }
                 for i in 0..<n {
                     rows.append(Array(UnsafeBufferPointer(start: out + i * stride, count: m.outputCount)))
@@ -45,7 +46,7 @@ final class CSVFloatRowsTests: XCTestCase {
     }
 
     func testBasicNumericForms() throws {
-        let rows = try readAll(Array("a,b,c,d,e\n1,-2.5,+3e2,.5,5.\r\n1E-2,\"7\",inf,-0,  8  \n\n".utf8))
+        let rows = try readAll(Array("a,b,c,d,e\n1,-2.5,+3e2,.5,5.\r\n1E-2,\"7\",inf,-0,  8  \n\n".utf8), allowNonFinite: true)
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0], [1, -2.5, 300, 0.5, 5])
         XCTAssertEqual(rows[1][0], 0.01)
@@ -53,6 +54,28 @@ final class CSVFloatRowsTests: XCTestCase {
         XCTAssertEqual(rows[1][2], .infinity)
         XCTAssertEqual(rows[1][3].sign, .minus)
         XCTAssertEqual(rows[1][4], 8)
+    }
+
+    /// NaN, infinities and overflowing numbers are refused in the parser itself, at their cell,
+    /// on the fast path (plain numbers) and the slow one (quoted, spaced, words) alike.
+    func testNonFiniteCellsAreRefusedAtTheirCell() throws {
+        let cases: [(String, Int, Int, String)] = [
+            ("a,b\n1,2\n3,nan\n", 3, 2, "found NaN, expected a finite number"),
+            ("a,b\n1,2\n3,4\n-inf,5\n", 4, 1, "found -infinity, expected a finite number"),
+            ("a,b\n1,1e999\n", 2, 2, "found infinity, expected a finite number"),
+            ("a,b\n1,\"+Infinity\"\n", 2, 2, "found infinity, expected a finite number"),
+            ("a,b\n1,2\n\n5, NaN \n", 4, 2, "found NaN, expected a finite number"),
+        ]
+        for (text, line, column, message) in cases {
+            let error = readError(text)
+            XCTAssertEqual(error?.kind, .invalidNumber, text)
+            XCTAssertEqual(error?.line, line, text)
+            XCTAssertEqual(error?.column, column, text)
+            XCTAssertEqual(error?.message, message, text)
+        }
+        let rows = try readAll(Array("a,b\n1,nan\n-1e999,2\n".utf8), allowNonFinite: true)
+        XCTAssertTrue(rows[0][1].isNaN)
+        XCTAssertEqual(rows[1][0], -.infinity)
     }
 
     func testColumnMapByName() throws {

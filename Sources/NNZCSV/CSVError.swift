@@ -166,7 +166,7 @@ public struct CSVError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// Describes a byte for error messages: `'x'`, `'"'`, `byte 0xC3`.
 @usableFromInline
-func nnzcsvDescribeByte(_ b: UInt8) -> String {
+func describeByte(_ b: UInt8) -> String {
     if b >= 0x20 && b < 0x7F { return "'" + String(UnicodeScalar(b)) + "'" }
     switch b {
     case 0x0A: return "a line feed"
@@ -180,7 +180,7 @@ func nnzcsvDescribeByte(_ b: UInt8) -> String {
 
 /// Short printable rendering of a cell for error messages (at most 64 bytes, lossy UTF-8).
 @usableFromInline
-func nnzcsvCellText(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
+func cellText(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
     let m = min(n, 64)
     var s = String(decoding: UnsafeBufferPointer(start: p, count: m), as: UTF8.self)
     if n > m { s += "…" }

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import XCTest
-@testable import NNZRuntime
+@testable import NNZCSV
 
 final class CSVReaderTests: XCTestCase {
 
@@ -170,10 +170,10 @@ final class CSVReaderTests: XCTestCase {
             }
         }
         for bad: [UInt8] in [[0xFF], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
-            XCTAssertNotNil(bad.withUnsafeBufferPointer { nnzcsvFirstInvalidUTF8($0) }, "\(bad)")
+            XCTAssertNotNil(bad.withUnsafeBufferPointer { firstInvalidUTF8($0) }, "\(bad)")
         }
         for good in ["", "abc", "héllo", "日本語", "😀", "\u{10FFFF}"] {
-            XCTAssertNil(Array(good.utf8).withUnsafeBufferPointer { nnzcsvFirstInvalidUTF8($0) }, good)
+            XCTAssertNil(Array(good.utf8).withUnsafeBufferPointer { firstInvalidUTF8($0) }, good)
         }
     }
 

@@ -213,7 +213,7 @@ public enum FloatParser {
         let lz = w0.leadingZeroBitCount
         let w = w0 &<< UInt64(lz)
         let index = (q &+ 64) &* 2
-        let (powHi, powLo) = nnzcsvPow5x128.withUnsafeBufferPointer { ($0[index], $0[index &+ 1]) }
+        let (powHi, powLo) = pow5x128.withUnsafeBufferPointer { ($0[index], $0[index &+ 1]) }
         var (hi, lo) = w.multipliedFullWidth(by: powHi)
         let precisionMask: UInt64 = ~0 >> 26   // 23 explicit mantissa bits + 3
         if hi & precisionMask == precisionMask {

@@ -1,0 +1,7 @@
+/// What a finished scoring run did.
+public struct ScoringSummary: Sendable, Equatable {
+    /// Rows scored and written.
+    public var rowsScored = 0
+    /// Bad rows reported and skipped (only with ``ScoringOptions/skipBadRows``).
+    public var badRows = 0
+}
