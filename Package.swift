@@ -25,14 +25,16 @@ let package = Package(
         // Compute kernels in C: AVX-512 / AVX2+FMA paths chosen at run time, portable fallback.
         .target(name: "NNZKernels"),
         .target(name: "NNZRuntime", dependencies: ["NNZFormat", "NNZKernels"]),
+        // What both command-line tools share: exit codes, Failure, the write(2) loop.
+        .target(name: "NNZCommandLine", dependencies: ["NNZFormat"]),
         .executableTarget(
             name: "nninfer",
-            dependencies: ["NNZRuntime", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZRuntime", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZFormat", "NNZKernels", "CZlib"]),
         .executableTarget(
             name: "nntrain",
-            dependencies: ["NNZTrainer", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),

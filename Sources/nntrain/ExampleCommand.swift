@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import NNZCommandLine
 import NNZTrainer
 
 struct ExampleCommand: ParsableCommand {
@@ -76,8 +77,8 @@ struct ExampleCommand: ParsableCommand {
         } catch {
             printer.finish()
             switch error {
-            case .data(let e): throw Failure(code: e.exitCode, message: e.description)
-            case .training(let e): throw Failure(code: ExitStatus.software, message: e.description)
+            case .data(let e): throw Failure(e.description, code: e.exitCode)
+            case .training(let e): throw Failure(e.description, code: Exit.software)
             }
         }
         let path = output ?? "\(example.name).nnz"
@@ -119,9 +120,9 @@ struct ExampleCommand: ParsableCommand {
         }
         if let dataDirectory {
             let missing = files.filter { !FileIO.isFile(dataDirectory + "/" + $0) }
-            throw Failure(code: ExitStatus.noInput, message: "\(dataDirectory): missing \(missing.joined(separator: ", "))")
+            throw Failure("\(dataDirectory): missing \(missing.joined(separator: ", "))", code: Exit.noInput)
         }
-        throw Failure(code: ExitStatus.noInput, message: "cannot find \(files.joined(separator: ", ")); looked in \(candidates.joined(separator: ", ")); pass --data-dir DIR")
+        throw Failure("cannot find \(files.joined(separator: ", ")); looked in \(candidates.joined(separator: ", ")); pass --data-dir DIR", code: Exit.noInput)
     }
 
     private func executablePath() -> String? {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NNZCommandLine
 import NNZTrainer
 
 /// Small output helpers on the C library.
@@ -10,37 +11,12 @@ enum Terminal {
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     static func write(_ text: String) {
-        writeAll(STDOUT_FILENO, text)
+        writeAll(text, to: STDOUT_FILENO)
     }
 
     static func error(_ text: String) {
-        writeAll(STDERR_FILENO, text)
+        writeAll(text, to: STDERR_FILENO)
     }
-
-    private static func writeAll(_ descriptor: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue } else { return } }
-            offset += n
-        }
-    }
-}
-
-/// Exit codes from sysexits.h.
-enum ExitStatus {
-    static let usage: Int32 = 64
-    static let dataError: Int32 = 65
-    static let noInput: Int32 = 66
-    static let software: Int32 = 70
-    static let ioError: Int32 = 74
-}
-
-/// An error already explained on stderr, carrying its exit code.
-struct Failure: Error {
-    var code: Int32
-    var message: String
 }
 
 /// Formats a number with `digits` digits after the point (no Foundation).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNZCommandLine
 import NNZFormat
 import NNZTrainer
 
@@ -150,7 +151,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func usage(_ message: String) -> Failure { Failure(code: ExitStatus.usage, message: message) }
+    private func usage(_ message: String) -> Failure { Failure(message, code: Exit.usage) }
 
     private func train() throws(Failure) {
         let file = try config.map { path throws(Failure) in try ConfigFile.load(path) } ?? ConfigFile()
@@ -169,7 +170,7 @@ struct Train: ParsableCommand {
         do {
             dataSet = try CSVLoader.load(path: data, target: target ?? file.target, task: taskKind, inputShape: shape)
         } catch {
-            throw Failure(code: error.exitCode, message: error.description)
+            throw Failure(error.description, code: error.exitCode)
         }
 
         var specs: [LayerSpec]
@@ -242,7 +243,7 @@ struct Train: ParsableCommand {
             printer.finish()
             switch error {
             case .architecture(let e): throw usage("--layers: \(e.description)")
-            case .training(let e): throw Failure(code: ExitStatus.dataError, message: e.description)
+            case .training(let e): throw Failure(e.description, code: Exit.dataError)
             }
         }
         printer.finish()
@@ -253,10 +254,10 @@ struct Train: ParsableCommand {
                 testSet = try CSVLoader.load(path: test, target: dataSet.targetName, task: dataSet.isClassification ? .classification : .regression,
                                              inputShape: shape, classLabels: dataSet.classLabels)
             } catch {
-                throw Failure(code: error.exitCode, message: error.description)
+                throw Failure(error.description, code: error.exitCode)
             }
             guard testSet.featureNames == dataSet.featureNames else {
-                throw Failure(code: ExitStatus.dataError, message: "\(test): the feature columns differ from \(data)'s (\(testSet.featureNames.prefix(8).joined(separator: ",")) vs \(dataSet.featureNames.prefix(8).joined(separator: ",")))")
+                throw Failure("\(test): the feature columns differ from \(data)'s (\(testSet.featureNames.prefix(8).joined(separator: ",")) vs \(dataSet.featureNames.prefix(8).joined(separator: ",")))", code: Exit.dataError)
             }
             testEvaluation = trained.evaluate(testSet)
             trained.testEvaluation = testEvaluation
@@ -299,12 +300,12 @@ func writeModel(_ trained: TrainedModel, to path: String) throws(Failure) {
     do {
         bytes = try NNZWriter.encode(trained.modelFile())
     } catch {
-        throw Failure(code: ExitStatus.software, message: "cannot encode the model: \(error.description)")
+        throw Failure("cannot encode the model: \(error.description)", code: Exit.software)
     }
     do {
         try FileIO.write(bytes, to: path)
     } catch {
-        throw Failure(code: ExitStatus.ioError, message: error.description)
+        throw Failure(error.description, code: Exit.ioError)
     }
 }
 
@@ -314,7 +315,7 @@ func writePlot(_ trained: TrainedModel, to path: String, points: Dataset? = nil)
     do {
         try FileIO.write(png, to: path)
     } catch {
-        throw Failure(code: ExitStatus.ioError, message: error.description)
+        throw Failure(error.description, code: Exit.ioError)
     }
 }
 
