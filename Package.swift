@@ -39,8 +39,10 @@ let package = Package(
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
-        .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain"]),
+        .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
-        .testTarget(name: "CLITests", dependencies: ["nninfer"]),
+        .testTarget(name: "CLITests", dependencies: ["nninfer", "nntrain", "NNZTestSupport"], exclude: ["Snapshots"]),
+        // For test targets only: run a built tool and compare its output (AssertExecuteCommand).
+        .target(name: "NNZTestSupport", path: "Tests/NNZTestSupport"),
     ]
 )
