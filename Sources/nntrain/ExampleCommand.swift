@@ -22,7 +22,7 @@ struct ExampleCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("The example to run.", valueName: "name"))
-    var name: String?
+    var name: ExampleName?
 
     @Flag(help: "List the examples and exit.")
     var list = false
@@ -46,9 +46,6 @@ struct ExampleCommand: ParsableCommand {
         if !list && name == nil {
             throw ValidationError("name an example (nntrain example --list shows them)")
         }
-        if let name, Example.named(name) == nil {
-            throw ValidationError("unknown example \"\(name)\"; expected one of: \(Example.all.map(\.name).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -59,7 +56,7 @@ struct ExampleCommand: ParsableCommand {
             return
         }
         do {
-            try runExample(Example.named(name!)!)
+            try runExample(name!.example)
         } catch {
             Terminal.error("nntrain: error: \(error.message)\n")
             throw ExitCode(error.code)

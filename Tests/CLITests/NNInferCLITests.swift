@@ -155,6 +155,16 @@ final class NNInferCLITests: XCTestCase {
         XCTAssertEqual(regression.exitCode, 64)
     }
 
+    func testAMistypedFormatIsAUsageErrorThatNamesTheFormats() throws {
+        try AssertExecuteCommand("nninfer", [tiny, "-", "--format", "json"], stdin: "1,0\n", stdout: "", stderr: """
+            Error: The value 'json' is invalid for '--format <format>'. Please provide one of 'csv', 'tsv' or 'jsonl'.
+            Help:  --format <format>  Output format: csv, tsv or jsonl.
+            Usage: nninfer predict [<options>] <model> <input>
+              See 'nninfer predict --help' for more information.
+
+            """, exitCode: 64)
+    }
+
     func testEveryFixtureMatchesItsGoldenOutputThroughTheCLI() throws {
         for name in ["cnn", "cnn_scores", "mlp_all_meta", "mlp_scale_dropout", "regression", "xor_nobias"] {
             let r = try run([Self.models + "/\(name).nnz", Self.models + "/\(name).input.csv", "--format", "csv"])

@@ -84,6 +84,56 @@ final class NNTrainCLITests: XCTestCase {
         XCTAssertEqual(try nntrain([moons, "--layers", "conv:4:3,2,softmax"]).exitCode, 64)
     }
 
+    func testAMistypedChoiceIsAUsageErrorThatNamesTheChoices() throws {
+        try AssertExecuteCommand("nntrain", [moons, "--optimizer", "adamw"], workingDirectory: temporary, stdout: "", stderr: """
+            Error: The value 'adamw' is invalid for '--optimizer <name>'. Please provide one of 'sgd', 'momentum', 'adagrad', 'rmsprop' or 'adam'.
+            Help:  --optimizer <name>  The update rule (default adam).
+            Usage: nntrain [train] <data.csv> [--target <column>] [--layers <list>] [<options>]
+                   nntrain example <name> [--output <file>] [--plot <file.png>]
+                   nntrain example --list
+              See 'nntrain train --help' for more information.
+
+            """, exitCode: 64)
+        for (option, typo, names) in [("--loss", "mae", "'cross-entropy', 'mse' or 'sse'"), ("--reduction", "avg", "'mean' and 'sum'"),
+                                      ("--init", "zeros", "'he', 'glorot' or 'scaled-normal'"),
+                                      ("--normalize", "l2", "'standard', 'minmax' or 'none'"),
+                                      ("--dropout-convention", "classic-ish", "'inverted' and 'scale'"),
+                                      ("--task", "ranking", "'auto', 'classification' or 'regression'")] {
+            let run = try nntrain([moons, option, typo])
+            XCTAssertEqual(run.exitCode, 64, option)
+            XCTAssertEqual(run.stdout, "", option)
+            XCTAssertTrue(run.stderr.hasPrefix("Error: The value '\(typo)' is invalid for '\(option) <"), run.stderr)
+            XCTAssertTrue(run.stderr.contains(">'. Please provide one of \(names).\n"), run.stderr)
+        }
+        // The same names in a config file: the same usage error, in nntrain's own words.
+        let config = write("typo.json", "{\"optimizer\": \"adamw\"}")
+        try AssertExecuteCommand("nntrain", [moons, "--config", config], workingDirectory: temporary, stdout: "",
+                                 stderr: "nntrain: error: --optimizer: expected sgd, momentum, adagrad, rmsprop or adam, found \"adamw\"\n",
+                                 exitCode: 64)
+        let example = try nntrain(["example", "moon"])
+        XCTAssertEqual(example.exitCode, 64)
+        XCTAssertTrue(example.stderr.hasPrefix("Error: The value 'moon' is invalid for '<name>'. Please provide one of the following:\n  - moons-sigmoid\n"),
+                      example.stderr)
+    }
+
+    func testChoiceAliasesAndLetterCaseAreAcceptedAsBefore() throws {
+        let canonical = ["--optimizer", "adam", "--normalize", "standard", "--loss", "cross-entropy", "--reduction", "sum",
+                         "--init", "glorot", "--dropout-convention", "scale", "--task", "classification"]
+        let aliases = ["--optimizer", "ADAM", "--normalize", "zscore", "--loss", "ce", "--reduction", "SUM",
+                       "--init", "xavier", "--dropout-convention", "classic", "--task", "Classification"]
+        var files: [Data] = []
+        for (name, choices) in [("canonical.nnz", canonical), ("aliases.nnz", aliases)] {
+            try AssertExecuteCommand("nntrain", [moons, "--layers", "4,relu,dropout:0.2,2,softmax", "--epochs", "1", "--name", "m", "-q", "-o", name] + choices,
+                                     workingDirectory: temporary, stdout: "", stderr: "")
+            files.append(try XCTUnwrap(FileManager.default.contents(atPath: temporary + "/" + name)))
+        }
+        XCTAssertEqual(files[0], files[1], "an alias trains exactly what its canonical name does")
+        let model = try NNZReader.read(path: temporary + "/aliases.nnz")
+        XCTAssertEqual(model.metadata["training.optimizer"], .string("adam"))
+        XCTAssertEqual(model.metadata["training.gradient_reduction"], .string("sum"))
+        XCTAssertEqual(model.metadata["training.learning_rate"], .number(Double(Float(0.001))), "adam's default rate, however it is spelled")
+    }
+
     func testUnwritableOutputExits74() throws {
         let run = try nntrain([moons, "--epochs", "1", "-q", "-o", temporary + "/no/such/dir/m.nnz"])
         XCTAssertEqual(run.exitCode, 74)
