@@ -37,6 +37,7 @@ let package = Package(
             dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
+        .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
         .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),

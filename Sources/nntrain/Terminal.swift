@@ -19,21 +19,6 @@ enum Terminal {
     }
 }
 
-/// Formats a number with `digits` digits after the point (no Foundation).
-func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    let negative = value < 0 && rounded != 0
-    var integer = String(Int64(rounded / scale))
-    var fraction = String(Int64(rounded.truncatingRemainder(dividingBy: scale)))
-    if digits == 0 { return (negative ? "-" : "") + integer }
-    while fraction.count < digits { fraction = "0" + fraction }
-    if integer.isEmpty { integer = "0" }
-    return (negative ? "-" : "") + integer + "." + fraction
-}
-
 /// A short human duration: `850 ms`, `12.3 s`, `4 min 05 s`.
 func duration(_ seconds: Double) -> String {
     if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
@@ -48,7 +33,7 @@ func duration(_ seconds: Double) -> String {
 final class ProgressPrinter {
     enum Style { case bar, lines, quiet }
     let style: Style
-    private var started = clockSeconds()
+    private var started = monotonicSeconds()
     private var lastDraw = 0.0
 
     init(style: Style) {
@@ -64,8 +49,8 @@ final class ProgressPrinter {
         switch (style, event) {
         case (.quiet, _): return
         case (.bar, .batch(let epoch, let epochs, let batch, let batches, let loss, let accuracy)):
-            if epoch == 1 && batch == 1 { started = clockSeconds() }
-            let now = clockSeconds()
+            if epoch == 1 && batch == 1 { started = monotonicSeconds() }
+            let now = monotonicSeconds()
             guard now - lastDraw > 0.05 || batch == batches else { return }
             lastDraw = now
             let done = (Double(epoch - 1) + Double(batch) / Double(batches)) / Double(epochs)
@@ -102,10 +87,4 @@ final class ProgressPrinter {
         parts.append(m.seconds < 0.01 ? "\(fixed(m.seconds * 1000, 2)) ms" : duration(m.seconds))
         return parts.joined(separator: "  ")
     }
-}
-
-func clockSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
