@@ -36,7 +36,7 @@ let package = Package(
             name: "nntrain",
             dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
+        .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat", "NNZTestSupport"]),
         .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
