@@ -31,22 +31,27 @@ let package = Package(
         .target(name: "NNZCSV"),
         // The streaming CSV scorer behind `nninfer predict`, for embedders too.
         .target(name: "NNZScoring", dependencies: ["NNZRuntime", "NNZCSV"]),
+        // What both command-line tools share: exit codes, Failure, the write(2) loop.
+        .target(name: "NNZCommandLine", dependencies: ["NNZFormat"]),
         .executableTarget(
             name: "nninfer",
-            dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZCSV", "NNZFormat", "NNZKernels", "CZlib"]),
         .executableTarget(
             name: "nntrain",
-            dependencies: ["NNZTrainer", "NNZFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat"]),
+        .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat", "NNZTestSupport"]),
+        .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
         .testTarget(name: "NNZCSVTests", dependencies: ["NNZCSV"]),
         .testTarget(name: "NNZScoringTests", dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat"]),
-        .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain"]),
+        .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
-        .testTarget(name: "CLITests", dependencies: ["nninfer"]),
+        .testTarget(name: "CLITests", dependencies: ["nninfer", "nntrain", "NNZTestSupport"], exclude: ["Snapshots"]),
+        // For test targets only: run a built tool and compare its output (AssertExecuteCommand).
+        .target(name: "NNZTestSupport", path: "Tests/NNZTestSupport"),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNZCommandLine
 import NNZFormat
 import NNZRuntime
 #if canImport(Glibc)
@@ -44,16 +45,16 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let fileBytes = try NNZReader.readFile(model).count
-            var start = now()
+            var start = monotonicSeconds()
             let loaded: Model
             do throws(FormatError) { loaded = try Model(path: model) } catch { throw Failure(error) }
-            let loadFirst = (now() - start) * 1e3
+            let loadFirst = (monotonicSeconds() - start) * 1e3
             let rssAfterLoad = peakRSSMegabytes()
             var loadTimes: [Double] = []
             for _ in 0..<max(1, loadReps) {
-                start = now()
+                start = monotonicSeconds()
                 _ = try? Model(path: model)
-                loadTimes.append((now() - start) * 1e3)
+                loadTimes.append((monotonicSeconds() - start) * 1e3)
             }
 
             let width = loaded.inputWidth
@@ -69,19 +70,19 @@ struct Bench: ParsableCommand {
                     }
                 }
             }
-            start = now()
+            start = monotonicSeconds()
             single()
-            let firstRun = (now() - start) * 1e6
+            let firstRun = (monotonicSeconds() - start) * 1e6
 
             // Batch 1: time every call.
             var samples: [Double] = []
-            let warmEnd = now() + warmup
-            while now() < warmEnd { single() }
-            let end = now() + seconds
-            while now() < end {
-                let t = now()
+            let warmEnd = monotonicSeconds() + warmup
+            while monotonicSeconds() < warmEnd { single() }
+            let end = monotonicSeconds() + seconds
+            while monotonicSeconds() < end {
+                let t = monotonicSeconds()
                 single()
-                samples.append((now() - t) * 1e6)
+                samples.append((monotonicSeconds() - t) * 1e6)
             }
             samples.sort()
             let rssAfterB1 = peakRSSMegabytes()
@@ -101,13 +102,13 @@ struct Bench: ParsableCommand {
                         }
                     }
                 }
-                let warmEnd = now() + warmup
-                while now() < warmEnd { batch() }
+                let warmEnd = monotonicSeconds() + warmup
+                while monotonicSeconds() < warmEnd { batch() }
                 var count = 0
-                let begin = now()
+                let begin = monotonicSeconds()
                 let end = begin + seconds
-                while now() < end { batch(); count += 1 }
-                return Double(count * rows) / (now() - begin)
+                while monotonicSeconds() < end { batch(); count += 1 }
+                return Double(count * rows) / (monotonicSeconds() - begin)
             }
             let b64 = throughput(64)
             let b1024 = throughput(1024)
@@ -151,13 +152,6 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Seconds on a monotonic clock.
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// Peak resident set size in MB: VmHWM on Linux (unaffected by the parent process), ru_maxrss elsewhere.
 func peakRSSMegabytes() -> Double {
     #if os(Linux)
@@ -180,15 +174,4 @@ func peakRSSMegabytes() -> Double {
     #else
     return Double(usage.ru_maxrss) / 1_048_576
     #endif
-}
-
-func fixed(_ value: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (value * scale).rounded()
-    let whole = Int(scaled / scale)
-    guard digits > 0 else { return String(whole) }
-    var fraction = String(Int(abs(scaled).truncatingRemainder(dividingBy: scale)))
-    while fraction.count < digits { fraction = "0" + fraction }
-    return (value < 0 && whole == 0 ? "-" : "") + "\(whole).\(fraction)"
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNZCommandLine
 import NNZFormat
 import NNZRuntime
 

@@ -1,3 +1,4 @@
+import NNZCommandLine
 import NNZTrainer
 import NNZFormat
 
@@ -48,15 +49,15 @@ struct ConfigFile {
     /// Reads and checks `path`.
     static func load(_ path: String) throws(Failure) -> ConfigFile {
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path) } catch { throw Failure(code: error.exitCode, message: error.description) }
+        do { bytes = try FileIO.read(path) } catch { throw Failure(error.description, code: error.exitCode) }
         let root: JSONValue
         do {
             root = try JSONParser.parse(bytes)
         } catch {
-            throw Failure(code: ExitStatus.dataError, message: "\(path):\(error.line):\(error.column): \(error.message)")
+            throw Failure("\(path):\(error.line):\(error.column): \(error.message)", code: Exit.dataError)
         }
         func fail(_ value: JSONValue, _ message: String) -> Failure {
-            Failure(code: ExitStatus.dataError, message: "\(path):\(value.line):\(value.column): \(message)")
+            Failure("\(path):\(value.line):\(value.column): \(message)", code: Exit.dataError)
         }
         guard case .object(let members) = root.kind else { throw fail(root, "expected an object with training settings, found \(root.typeName)") }
         var config = ConfigFile()

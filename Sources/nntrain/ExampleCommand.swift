@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import NNZCommandLine
 import NNZTrainer
 
 struct ExampleCommand: ParsableCommand {
@@ -21,7 +22,7 @@ struct ExampleCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("The example to run.", valueName: "name"))
-    var name: String?
+    var name: ExampleName?
 
     @Flag(help: "List the examples and exit.")
     var list = false
@@ -45,9 +46,6 @@ struct ExampleCommand: ParsableCommand {
         if !list && name == nil {
             throw ValidationError("name an example (nntrain example --list shows them)")
         }
-        if let name, Example.named(name) == nil {
-            throw ValidationError("unknown example \"\(name)\"; expected one of: \(Example.all.map(\.name).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -58,7 +56,7 @@ struct ExampleCommand: ParsableCommand {
             return
         }
         do {
-            try runExample(Example.named(name!)!)
+            try runExample(name!.example)
         } catch {
             Terminal.error("nntrain: error: \(error.message)\n")
             throw ExitCode(error.code)
@@ -76,8 +74,8 @@ struct ExampleCommand: ParsableCommand {
         } catch {
             printer.finish()
             switch error {
-            case .data(let e): throw Failure(code: e.exitCode, message: e.description)
-            case .training(let e): throw Failure(code: ExitStatus.software, message: e.description)
+            case .data(let e): throw Failure(e.description, code: e.exitCode)
+            case .training(let e): throw Failure(e.description, code: Exit.software)
             }
         }
         let path = output ?? "\(example.name).nnz"
@@ -119,9 +117,9 @@ struct ExampleCommand: ParsableCommand {
         }
         if let dataDirectory {
             let missing = files.filter { !FileIO.isFile(dataDirectory + "/" + $0) }
-            throw Failure(code: ExitStatus.noInput, message: "\(dataDirectory): missing \(missing.joined(separator: ", "))")
+            throw Failure("\(dataDirectory): missing \(missing.joined(separator: ", "))", code: Exit.noInput)
         }
-        throw Failure(code: ExitStatus.noInput, message: "cannot find \(files.joined(separator: ", ")); looked in \(candidates.joined(separator: ", ")); pass --data-dir DIR")
+        throw Failure("cannot find \(files.joined(separator: ", ")); looked in \(candidates.joined(separator: ", ")); pass --data-dir DIR", code: Exit.noInput)
     }
 
     private func executablePath() -> String? {

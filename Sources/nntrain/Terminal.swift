@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NNZCommandLine
 import NNZTrainer
 
 /// Small output helpers on the C library.
@@ -10,52 +11,12 @@ enum Terminal {
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     static func write(_ text: String) {
-        writeAll(STDOUT_FILENO, text)
+        writeAll(text, to: STDOUT_FILENO)
     }
 
     static func error(_ text: String) {
-        writeAll(STDERR_FILENO, text)
+        writeAll(text, to: STDERR_FILENO)
     }
-
-    private static func writeAll(_ descriptor: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue } else { return } }
-            offset += n
-        }
-    }
-}
-
-/// Exit codes from sysexits.h.
-enum ExitStatus {
-    static let usage: Int32 = 64
-    static let dataError: Int32 = 65
-    static let noInput: Int32 = 66
-    static let software: Int32 = 70
-    static let ioError: Int32 = 74
-}
-
-/// An error already explained on stderr, carrying its exit code.
-struct Failure: Error {
-    var code: Int32
-    var message: String
-}
-
-/// Formats a number with `digits` digits after the point (no Foundation).
-func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    let negative = value < 0 && rounded != 0
-    var integer = String(Int64(rounded / scale))
-    var fraction = String(Int64(rounded.truncatingRemainder(dividingBy: scale)))
-    if digits == 0 { return (negative ? "-" : "") + integer }
-    while fraction.count < digits { fraction = "0" + fraction }
-    if integer.isEmpty { integer = "0" }
-    return (negative ? "-" : "") + integer + "." + fraction
 }
 
 /// A short human duration: `850 ms`, `12.3 s`, `4 min 05 s`.
@@ -72,7 +33,7 @@ func duration(_ seconds: Double) -> String {
 final class ProgressPrinter {
     enum Style { case bar, lines, quiet }
     let style: Style
-    private var started = clockSeconds()
+    private var started = monotonicSeconds()
     private var lastDraw = 0.0
 
     init(style: Style) {
@@ -88,8 +49,8 @@ final class ProgressPrinter {
         switch (style, event) {
         case (.quiet, _): return
         case (.bar, .batch(let epoch, let epochs, let batch, let batches, let loss, let accuracy)):
-            if epoch == 1 && batch == 1 { started = clockSeconds() }
-            let now = clockSeconds()
+            if epoch == 1 && batch == 1 { started = monotonicSeconds() }
+            let now = monotonicSeconds()
             guard now - lastDraw > 0.05 || batch == batches else { return }
             lastDraw = now
             let done = (Double(epoch - 1) + Double(batch) / Double(batches)) / Double(epochs)
@@ -126,10 +87,4 @@ final class ProgressPrinter {
         parts.append(m.seconds < 0.01 ? "\(fixed(m.seconds * 1000, 2)) ms" : duration(m.seconds))
         return parts.joined(separator: "  ")
     }
-}
-
-func clockSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNZCommandLine
 import NNZFormat
 import NNZTrainer
 
@@ -75,8 +76,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("input-shape"), help: ArgumentHelp("Shape of one row, CxHxW for images (e.g. 1x8x8) or F.", valueName: "shape"))
     var inputShape: String?
 
-    @Option(help: ArgumentHelp("sgd, momentum, adagrad, rmsprop or adam (default adam).", valueName: "name"))
-    var optimizer: String?
+    @Option(help: ArgumentHelp("The update rule (default adam).", valueName: "name"))
+    var optimizer: OptimizerName?
 
     @Option(help: ArgumentHelp("Learning rate (default 0.001 for adam and rmsprop, 0.01 otherwise).", valueName: "rate"))
     var lr: Float?
@@ -108,23 +109,23 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop after this many epochs without improvement of the validation loss (training loss without --validation); keeps the best epoch's weights.", valueName: "patience"))
     var earlyStopping: Int?
 
-    @Option(help: ArgumentHelp("cross-entropy, mse, or sse (½·sum of squared errors). Default: cross-entropy for classes, mse for regression.", valueName: "name"))
-    var loss: String?
+    @Option(help: ArgumentHelp("The loss; sse is ½·sum of squared errors. Default: cross-entropy for classes, mse for regression.", valueName: "name"))
+    var loss: Loss?
 
-    @Option(help: ArgumentHelp("How gradients combine over a batch: mean (default) or sum (the tutorials' full-batch recipes).", valueName: "mode"))
-    var reduction: String?
+    @Option(help: ArgumentHelp("How gradients combine over a batch (default mean); sum is the tutorials' full-batch recipes.", valueName: "mode"))
+    var reduction: GradientReduction?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: he (default), glorot, or scaled-normal (randn/sqrt(fan_in)).", valueName: "name"))
-    var initialization: String?
+    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization (default he); scaled-normal is randn/sqrt(fan_in).", valueName: "name"))
+    var initialization: InitializationName?
 
-    @Option(help: ArgumentHelp("Input normalization fitted on the training rows and stored in the model: standard (default), minmax, none.", valueName: "kind"))
-    var normalize: String?
+    @Option(help: ArgumentHelp("Input normalization fitted on the training rows and stored in the model (default standard).", valueName: "kind"))
+    var normalize: NormalizationName?
 
-    @Option(name: .customLong("dropout-convention"), help: ArgumentHelp("Default dropout convention: inverted (default) or scale (scale-at-inference).", valueName: "name"))
-    var dropoutConvention: String?
+    @Option(name: .customLong("dropout-convention"), help: ArgumentHelp("Dropout convention for dropout layers that name none (default inverted); scale is scale-at-inference.", valueName: "name"))
+    var dropoutConvention: DropoutConventionName?
 
-    @Option(help: ArgumentHelp("auto (default), classification or regression.", valueName: "task"))
-    var task: String?
+    @Option(help: ArgumentHelp("Whether the target holds classes or values (default auto: classes when it holds strings or at most 256 distinct integers).", valueName: "task"))
+    var task: CSVLoader.TaskKind?
 
     @Option(help: ArgumentHelp("The model's name in its metadata (default: the output file name).", valueName: "text"))
     var name: String?
@@ -150,16 +151,13 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func usage(_ message: String) -> Failure { Failure(code: ExitStatus.usage, message: message) }
+    private func usage(_ message: String) -> Failure { Failure(message, code: Exit.usage) }
 
     private func train() throws(Failure) {
         let file = try config.map { path throws(Failure) in try ConfigFile.load(path) } ?? ConfigFile()
 
         // Settings: flags, then the config file, then defaults.
-        let taskName = task ?? file.task ?? "auto"
-        guard let taskKind = CSVLoader.TaskKind(rawValue: taskName.lowercased()) else {
-            throw usage("--task: expected auto, classification or regression, found \"\(taskName)\"")
-        }
+        let taskKind = try CSVLoader.TaskKind.resolve(task, file: file.task, default: .automatic, option: "--task")
         var shape = file.inputShape
         if let inputShape {
             guard let parsed = parseShape(inputShape) else { throw usage("--input-shape: expected F or CxHxW (e.g. 1x8x8), found \"\(inputShape)\"") }
@@ -169,7 +167,7 @@ struct Train: ParsableCommand {
         do {
             dataSet = try CSVLoader.load(path: data, target: target ?? file.target, task: taskKind, inputShape: shape)
         } catch {
-            throw Failure(code: error.exitCode, message: error.description)
+            throw Failure(error.description, code: error.exitCode)
         }
 
         var specs: [LayerSpec]
@@ -183,14 +181,10 @@ struct Train: ParsableCommand {
             specs = [.dense(units: 64, bias: true), .relu, .dense(units: dataSet.targets.width, bias: true)]
         }
 
-        let optimizerName = optimizer ?? file.optimizer ?? "adam"
-        guard let chosenOptimizer = Optimizer(name: optimizerName, momentum: momentum ?? file.momentum ?? 0.9) else {
-            throw usage("--optimizer: expected sgd, momentum, adagrad, rmsprop or adam, found \"\(optimizerName)\"")
-        }
+        let optimizerName = try OptimizerName.resolve(optimizer, file: file.optimizer, default: .adam, option: "--optimizer")
         var job = TrainingJob(layers: specs)
-        job.training.optimizer = chosenOptimizer
-        let defaultRate: Float = (optimizerName == "adam" || optimizerName == "rmsprop") ? 0.001 : 0.01
-        job.training.learningRate = lr ?? file.learningRate ?? defaultRate
+        job.training.optimizer = optimizerName.optimizer(momentum: momentum ?? file.momentum ?? 0.9)
+        job.training.learningRate = lr ?? file.learningRate ?? optimizerName.defaultLearningRate
         guard job.training.learningRate > 0, job.training.learningRate.isFinite else { throw usage("--lr: expected a positive learning rate") }
         job.training.weightDecay = weightDecay ?? file.weightDecay ?? 0
         guard job.training.weightDecay >= 0 else { throw usage("--weight-decay: expected a value ≥ 0") }
@@ -213,24 +207,16 @@ struct Train: ParsableCommand {
             guard patience >= 1 else { throw usage("--early-stopping: expected a patience of at least 1 epoch") }
             job.training.earlyStopping = EarlyStopping(patience: patience)
         }
-        let lossName = loss ?? file.loss ?? (dataSet.isClassification ? "cross-entropy" : "mse")
-        guard let chosenLoss = Loss(name: lossName) else { throw usage("--loss: expected cross-entropy, mse or sse, found \"\(lossName)\"") }
+        let chosenLoss = try Loss.resolve(loss, file: file.loss, default: dataSet.isClassification ? .crossEntropy : .meanSquaredError, option: "--loss")
         guard dataSet.isClassification || chosenLoss != .crossEntropy else {
             throw usage("--loss cross-entropy needs class labels, but the target \"\(dataSet.targetName)\" is numeric (regression); use --loss mse, or --task classification")
         }
         job.training.loss = chosenLoss
-        let reductionName = reduction ?? file.reduction ?? "mean"
-        guard let chosenReduction = GradientReduction(rawValue: reductionName.lowercased()) else { throw usage("--reduction: expected mean or sum, found \"\(reductionName)\"") }
-        job.training.reduction = chosenReduction
-        let initName = initialization ?? file.initialization ?? "he"
-        guard let chosenInit = WeightInitialization(name: initName) else { throw usage("--init: expected he, glorot or scaled-normal, found \"\(initName)\"") }
-        job.weightInitialization = chosenInit
-        let normalizeName = normalize ?? file.normalize ?? "standard"
-        guard let chosenNormalization = Normalization(name: normalizeName) else { throw usage("--normalize: expected standard, minmax or none, found \"\(normalizeName)\"") }
-        job.normalization = chosenNormalization
-        let conventionName = dropoutConvention ?? file.dropoutConvention ?? "inverted"
-        guard let convention = parseConvention(conventionName) else { throw usage("--dropout-convention: expected inverted or scale, found \"\(conventionName)\"") }
-        job.dropoutConvention = convention
+        job.training.reduction = try GradientReduction.resolve(reduction, file: file.reduction, default: .mean, option: "--reduction")
+        job.weightInitialization = try InitializationName.resolve(initialization, file: file.initialization, default: .he, option: "--init").initialization
+        job.normalization = try NormalizationName.resolve(normalize, file: file.normalize, default: .standard, option: "--normalize").normalization
+        job.dropoutConvention = try DropoutConventionName.resolve(dropoutConvention, file: file.dropoutConvention, default: .inverted,
+                                                                  option: "--dropout-convention").convention
         job.name = name ?? file.name ?? baseName(output)
         job.datasetName = baseName(data, keepExtension: true)
 
@@ -242,7 +228,7 @@ struct Train: ParsableCommand {
             printer.finish()
             switch error {
             case .architecture(let e): throw usage("--layers: \(e.description)")
-            case .training(let e): throw Failure(code: ExitStatus.dataError, message: e.description)
+            case .training(let e): throw Failure(e.description, code: Exit.dataError)
             }
         }
         printer.finish()
@@ -253,10 +239,10 @@ struct Train: ParsableCommand {
                 testSet = try CSVLoader.load(path: test, target: dataSet.targetName, task: dataSet.isClassification ? .classification : .regression,
                                              inputShape: shape, classLabels: dataSet.classLabels)
             } catch {
-                throw Failure(code: error.exitCode, message: error.description)
+                throw Failure(error.description, code: error.exitCode)
             }
             guard testSet.featureNames == dataSet.featureNames else {
-                throw Failure(code: ExitStatus.dataError, message: "\(test): the feature columns differ from \(data)'s (\(testSet.featureNames.prefix(8).joined(separator: ",")) vs \(dataSet.featureNames.prefix(8).joined(separator: ",")))")
+                throw Failure("\(test): the feature columns differ from \(data)'s (\(testSet.featureNames.prefix(8).joined(separator: ",")) vs \(dataSet.featureNames.prefix(8).joined(separator: ",")))", code: Exit.dataError)
             }
             testEvaluation = trained.evaluate(testSet)
             trained.testEvaluation = testEvaluation
@@ -299,12 +285,12 @@ func writeModel(_ trained: TrainedModel, to path: String) throws(Failure) {
     do {
         bytes = try NNZWriter.encode(trained.modelFile())
     } catch {
-        throw Failure(code: ExitStatus.software, message: "cannot encode the model: \(error.description)")
+        throw Failure("cannot encode the model: \(error.description)", code: Exit.software)
     }
     do {
         try FileIO.write(bytes, to: path)
     } catch {
-        throw Failure(code: ExitStatus.ioError, message: error.description)
+        throw Failure(error.description, code: Exit.ioError)
     }
 }
 
@@ -314,7 +300,7 @@ func writePlot(_ trained: TrainedModel, to path: String, points: Dataset? = nil)
     do {
         try FileIO.write(png, to: path)
     } catch {
-        throw Failure(code: ExitStatus.ioError, message: error.description)
+        throw Failure(error.description, code: Exit.ioError)
     }
 }
 

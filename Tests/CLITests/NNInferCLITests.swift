@@ -1,44 +1,13 @@
 import Foundation
+import NNZTestSupport
 import XCTest
 
 /// Runs the built `nninfer` binary and checks stdout, stderr and the exit code exactly.
 final class NNInferCLITests: XCTestCase {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
-    static let models = root + "/Fixtures/models"
+    static let models = repositoryRoot + "/Fixtures/models"
 
-    /// The binary sits next to the test bundle in the build directory.
-    static let binary: String = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
-        for _ in 0..<4 {
-            dir.deleteLastPathComponent()
-            let candidate = dir.appendingPathComponent("nninfer").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return root + "/.build/debug/nninfer"
-    }()
-
-    struct Result { let stdout: String; let stderr: String; let status: Int32 }
-
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                      status: process.terminationStatus)
+    func run(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+        try runCommand("nninfer", arguments, stdin: stdin)
     }
 
     var temporary: String!
@@ -63,22 +32,19 @@ final class NNInferCLITests: XCTestCase {
 
     func testQuotedFieldsCRLFAndByteOrderMark() throws {
         let csv = try file("in.csv", "\u{FEFF}x0,x1\r\n\"1\",\"0\"\r\n\r\n0,+1e0\r\n")
-        let r = try run([tiny, csv, "--precision", "6"])
-        XCTAssertEqual(r.stderr, "")
-        XCTAssertEqual(r.status, 0)
-        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
+        try AssertExecuteCommand("nninfer", [tiny, csv, "--precision", "6"],
+                                 stdout: "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n", stderr: "")
     }
 
     func testNoHeaderStdinAndPrecision() throws {
-        let r = try run([tiny, "-", "--precision", "3"], stdin: "1,0\n0,1\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, "0,1,predicted\n0.881,0.119,0\n0.182,0.818,1\n")
+        try AssertExecuteCommand("nninfer", [tiny, "-", "--precision", "3"], stdin: "1,0\n0,1\n",
+                                 stdout: "0,1,predicted\n0.881,0.119,0\n0.182,0.818,1\n", stderr: "")
     }
 
     func testColumnsByNameInAnyOrderWithExtraColumnsAndKeep() throws {
         let model = Self.models + "/mlp_all_meta.nnz"
         let reference = try run([model, Self.models + "/mlp_all_meta.input.csv", "--precision", "6"])
-        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertEqual(reference.exitCode, 0, reference.stderr)
         let firstOutput = reference.stdout.split(separator: "\n")[1]
         let csv = try file("shuffled.csv", """
             id,hour,altitude,note,wind_speed,humidity,pressure,temperature
@@ -86,45 +52,41 @@ final class NNInferCLITests: XCTestCase {
 
             """)
         let r = try run([model, csv, "--keep", "id", "--precision", "6"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertEqual(r.stdout, "id,clear,cloudy,rain,predicted\na-1,\(firstOutput)\n")
     }
 
     func testMissingFeatureColumnIsNamed() throws {
         let csv = try file("missing.csv", "hour,altitude,wind_speed,humidity,pressure\n1,2,3,4,5\n")
-        let r = try run([Self.models + "/mlp_all_meta.nnz", csv])
-        XCTAssertEqual(r.status, 65)
-        XCTAssertEqual(r.stdout, "")
-        XCTAssertEqual(r.stderr, "nninfer: \(csv):1: missing column 'temperature' that the model needs (it expects 6 named features)\n")
+        try AssertExecuteCommand("nninfer", [Self.models + "/mlp_all_meta.nnz", csv], stdout: "",
+                                 stderr: "nninfer: \(csv):1: missing column 'temperature' that the model needs (it expects 6 named features)\n",
+                                 exitCode: 65)
     }
 
     func testRaggedRowStopsAfterWritingEveryEarlierRow() throws {
         let csv = try file("ragged.csv", "x0,x1\n1,0\n0,1\n1,2,3\n0,0\n")
-        let r = try run([tiny, csv, "--precision", "6"])
-        XCTAssertEqual(r.status, 65)
-        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
-        XCTAssertEqual(r.stderr, "nninfer: \(csv):4:3: found 3 fields, expected 2 (as in the header)\n")
+        try AssertExecuteCommand("nninfer", [tiny, csv, "--precision", "6"],
+                                 stdout: "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n",
+                                 stderr: "nninfer: \(csv):4:3: found 3 fields, expected 2 (as in the header)\n", exitCode: 65)
     }
 
     func testNonNumericCellAndNaN() throws {
         let csv = try file("text.csv", "x0,x1\n1,0\n1,abc\n")
         let r = try run([tiny, csv, "--precision", "6"])
-        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.exitCode, 65)
         XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n")
         XCTAssertEqual(r.stderr, "nninfer: \(csv):3:2: found \"abc\", expected a number\n")
 
         let nan = try file("nan.csv", "x0,x1\nNaN,0\n")
         let n = try run([tiny, nan, "--precision", "6"])
-        XCTAssertEqual(n.status, 65)
+        XCTAssertEqual(n.exitCode, 65)
         XCTAssertEqual(n.stderr, "nninfer: \(nan):2:1: found NaN, expected a finite number\n")
     }
 
     func testSkipBadRowsReportsEachAndGoesOn() throws {
         let csv = try file("bad.csv", "x0,x1\n1,0\nx,1\n1,2,3\n0,1\n")
-        let r = try run([tiny, csv, "--skip-bad-rows", "--precision", "6"])
-        XCTAssertEqual(r.status, 0)
-        XCTAssertEqual(r.stdout, "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n")
-        XCTAssertEqual(r.stderr, """
+        try AssertExecuteCommand("nninfer", [tiny, csv, "--skip-bad-rows", "--precision", "6"],
+                                 stdout: "0,1,predicted\n0.880797,0.119203,0\n0.182426,0.817574,1\n", stderr: """
             nninfer: skipped: \(csv):3:1: found "x", expected a number
             nninfer: skipped: \(csv):4:3: found 3 fields, expected 2 (as in the header)
             nninfer: skipped 2 bad rows
@@ -135,39 +97,39 @@ final class NNInferCLITests: XCTestCase {
     func testEmptyFileAndHeaderOnly() throws {
         let empty = try file("empty.csv", "")
         let e = try run([tiny, empty, "--precision", "6"])
-        XCTAssertEqual(e.status, 65)
+        XCTAssertEqual(e.exitCode, 65)
         XCTAssertEqual(e.stdout, "")
         XCTAssertEqual(e.stderr, "nninfer: \(empty): empty input, expected a header line or rows of 2 numbers\n")
 
         let headerOnly = try file("header.csv", "x0,x1\n")
         let h = try run([tiny, headerOnly, "--precision", "6"])
-        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertEqual(h.exitCode, 0, h.stderr)
         XCTAssertEqual(h.stdout, "0,1,predicted\n")
     }
 
     func testMissingInputDirectoryAndBadModel() throws {
         let missing = try run([tiny, temporary + "/nope.csv", "--precision", "6"])
-        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.exitCode, 66)
         XCTAssertTrue(missing.stderr.hasPrefix("nninfer: \(temporary!)/nope.csv: "), missing.stderr)
 
         let directory = try run([tiny, temporary!, "--precision", "6"])
-        XCTAssertEqual(directory.status, 74)
+        XCTAssertEqual(directory.exitCode, 74)
         XCTAssertTrue(directory.stderr.hasPrefix("nninfer: \(temporary!): "), directory.stderr)
 
         let noModel = try run([temporary + "/none.nnz", "-"], stdin: "")
-        XCTAssertEqual(noModel.status, 66)
+        XCTAssertEqual(noModel.exitCode, 66)
         XCTAssertEqual(noModel.stderr, "nninfer: \(temporary!)/none.nnz: cannot open: No such file or directory\n")
 
         let notModel = try file("fake.nnz", "x0,x1\n1,2\n")
         let bad = try run([notModel, "-"], stdin: "")
-        XCTAssertEqual(bad.status, 65)
+        XCTAssertEqual(bad.exitCode, 65)
         XCTAssertEqual(bad.stderr, "nninfer: \(notModel): byte 0: not an nnz model file: the first bytes are 78 30 2C 78 31 0A 31 2C, expected 89 4E 4E 5A 0D 0A 1A 0A\n")
     }
 
     func testWrongColumnCountWithoutFeatureNames() throws {
         let csv = try file("three.csv", "1,2,3\n")
         let r = try run([tiny, csv, "--precision", "6"])
-        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.exitCode, 65)
         XCTAssertEqual(r.stderr, "nninfer: \(csv):1: found 3 feature columns, expected 2 (the model's input width)\n")
     }
 
@@ -187,16 +149,26 @@ final class NNInferCLITests: XCTestCase {
 
     func testUsageErrorsExit64() throws {
         let r = try run([tiny, "-", "--top-k", "0"], stdin: "")
-        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.exitCode, 64)
         XCTAssertTrue(r.stderr.contains("--top-k must be at least 1"), r.stderr)
         let regression = try run([Self.models + "/regression.nnz", "-", "--top-k", "1"], stdin: "")
-        XCTAssertEqual(regression.status, 64)
+        XCTAssertEqual(regression.exitCode, 64)
+    }
+
+    func testAMistypedFormatIsAUsageErrorThatNamesTheFormats() throws {
+        try AssertExecuteCommand("nninfer", [tiny, "-", "--format", "json"], stdin: "1,0\n", stdout: "", stderr: """
+            Error: The value 'json' is invalid for '--format <format>'. Please provide one of 'csv', 'tsv' or 'jsonl'.
+            Help:  --format <format>  Output format: csv, tsv or jsonl.
+            Usage: nninfer predict [<options>] <model> <input>
+              See 'nninfer predict --help' for more information.
+
+            """, exitCode: 64)
     }
 
     func testEveryFixtureMatchesItsGoldenOutputThroughTheCLI() throws {
         for name in ["cnn", "cnn_scores", "mlp_all_meta", "mlp_scale_dropout", "regression", "xor_nobias"] {
             let r = try run([Self.models + "/\(name).nnz", Self.models + "/\(name).input.csv", "--format", "csv"])
-            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.exitCode, 0, r.stderr)
             let expected = try String(contentsOfFile: Self.models + "/\(name).expected.csv", encoding: .utf8)
                 .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
             let got = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
@@ -209,16 +181,16 @@ final class NNInferCLITests: XCTestCase {
 
     func testVerifyAndInspect() throws {
         let good = try run(["verify", Self.models + "/mlp_all_meta.nnz"])
-        XCTAssertEqual(good.status, 0)
+        XCTAssertEqual(good.exitCode, 0)
         XCTAssertTrue(good.stdout.hasPrefix("\(Self.models)/mlp_all_meta.nnz: ok (format 1.0, "), good.stdout)
-        let hostile = Self.root + "/Fixtures/hostile/bad_chunk_crc.nnz"
+        let hostile = repositoryRoot + "/Fixtures/hostile/bad_chunk_crc.nnz"
         let bad = try run(["verify", hostile])
-        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.exitCode, 1)
         XCTAssertTrue(bad.stdout.hasPrefix("\(hostile): FAILED: byte "), bad.stdout)
         XCTAssertTrue(bad.stdout.contains("CRC-32 mismatch"), bad.stdout)
 
         let json = try run(["inspect", Self.models + "/mlp_all_meta.nnz", "--json"])
-        XCTAssertEqual(json.status, 0, json.stderr)
+        XCTAssertEqual(json.exitCode, 0, json.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(object["total_parameters"] as? Int, 235)
         XCTAssertEqual((object["layers"] as! [[String: Any]]).map { $0["kind"] as! String },
@@ -227,28 +199,30 @@ final class NNInferCLITests: XCTestCase {
     }
 }
 
-/// The README's first command: the shipped digits model scores the shipped test split.
+/// The README's first command, run exactly as written there, from the repository root.
 final class QuickStartTests: XCTestCase {
-    func testShippedDigitsModelLabelsTheTestSplitAsTrained() throws {
-        let root = NNInferCLITests.root
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NNInferCLITests.binary)
-        process.arguments = [root + "/Fixtures/trained/digits_mlp.nnz", root + "/Fixtures/data/digits_test.csv",
-                             "--keep", "label", "--top-k", "1"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        var lines = text.split(separator: "\n")
-        XCTAssertEqual(lines.removeFirst(), "label,label_1,score_1")
-        XCTAssertEqual(lines.count, 360)
-        let correct = lines.filter { line in
-            let fields = line.split(separator: ",")
-            return fields[0] == fields[1]
-        }.count
-        // The file records the accuracy the trainer measured on this split: 352 of 360.
-        XCTAssertEqual(correct, 352)
+    static let command = "swift run nninfer Fixtures/trained/digits_mlp.nnz Fixtures/data/digits_test.csv --precision 3"
+
+    func testSwiftRunNNInferDigitsMLPOnDigitsTestWithPrecision3() throws {
+        // The command is taken from the README, so the test cannot drift from what it shows.
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let shown = readme.split(separator: "\n").first { $0.hasPrefix("swift run nninfer ") }.map(String.init)
+        XCTAssertEqual(shown, Self.command, "the README's first command changed; update this test and its golden output")
+        let arguments = Self.command.split(separator: " ").dropFirst(3).map(String.init)
+
+        let result = try AssertExecuteCommand("nninfer", arguments, workingDirectory: repositoryRoot, stderr: "", exitCode: 0)
+        AssertMatchesSnapshot(result.stdout, at: snapshotsDirectory + "/readme-quick-start.txt")
+
+        // What the README says about it: ten class columns and `predicted` for the 360
+        // held-out digits, 352 of them labelled as the file's `label` column says (97.8 %).
+        var rows = result.stdout.split(separator: "\n")
+        XCTAssertEqual(rows.removeFirst(), "0,1,2,3,4,5,6,7,8,9,predicted")
+        let csv = try String(contentsOfFile: repositoryRoot + "/Fixtures/data/digits_test.csv", encoding: .utf8)
+        var lines = csv.split(separator: "\n")
+        let labelColumn = try XCTUnwrap(lines.removeFirst().split(separator: ",").firstIndex(of: "label"))
+        let labels = lines.map { $0.split(separator: ",")[labelColumn] }
+        XCTAssertEqual(rows.count, 360)
+        XCTAssertEqual(labels.count, 360)
+        XCTAssertEqual(zip(rows, labels).filter { row, label in row.split(separator: ",").last == label }.count, 352)
     }
 }

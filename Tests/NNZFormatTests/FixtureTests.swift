@@ -1,4 +1,5 @@
 import Foundation
+import NNZTestSupport
 import XCTest
 @testable import NNZFormat
 
@@ -70,18 +71,9 @@ final class FixtureTests: XCTestCase {
         var model = everythingModel()
         model.selfTest = nil // our sample outputs are not the model's real outputs
         try NNZWriter.write(model, to: path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repo.root + "/Tools/nnz.py", "verify", path]
-        process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output + errorText)
+        let result = try runCommand("/usr/bin/env", ["python3", Repo.root + "/Tools/nnz.py", "verify", path], workingDirectory: Repo.root)
+        XCTAssertEqual(result.exitCode, 0, result.stdout + result.stderr)
+        let output = result.stdout
         XCTAssertTrue(output.hasPrefix(path + ": ok"), output)
     }
 }

@@ -1,30 +1,13 @@
 import Foundation
-import XCTest
 import NNZFormat
+import NNZTestSupport
+import XCTest
 
 /// End-to-end: the built `nntrain` binary, its stdout, stderr and exit code.
 final class NNTrainCLITests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    var binary: String {
-        #if os(macOS)
-        let directory = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent().path
-        #else
-        let directory = Bundle.main.bundleURL.path
-        #endif
-        return directory + "/nntrain"
-    }
-
     var temporary: String!
 
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("\(binary) is not built")
-        }
         temporary = NSTemporaryDirectory() + "nntrain-tests-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     }
@@ -33,19 +16,9 @@ final class NNTrainCLITests: XCTestCase {
         if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
     }
 
-    func nntrain(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: temporary)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    /// Runs the built `nntrain` in the test's temporary directory.
+    func nntrain(_ arguments: [String]) throws -> CommandResult {
+        try runCommand("nntrain", arguments, workingDirectory: temporary)
     }
 
     func write(_ name: String, _ text: String) -> String {
@@ -58,7 +31,7 @@ final class NNTrainCLITests: XCTestCase {
 
     func testTrainsAndWritesAModelWithOneLinePerEpochWhenPiped() throws {
         let run = try nntrain([moons, "--target", "label", "--layers", "8,tanh,2,softmax", "--epochs", "3", "--validation", "0.2", "-o", "m.nnz"])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
         XCTAssertEqual(run.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count, 3, run.stdout)
         XCTAssertTrue(run.stdout.contains("epoch 3/3  loss "), run.stdout)
         XCTAssertTrue(run.stdout.contains("val_acc"), run.stdout)
@@ -73,7 +46,7 @@ final class NNTrainCLITests: XCTestCase {
     func testSameSeedSameBytes() throws {
         var files: [Data?] = []
         for seed in ["3", "3", "4"] {
-            XCTAssertEqual(try nntrain([moons, "--layers", "8,relu,dropout:0.2,2,softmax", "--epochs", "4", "--seed", seed, "-q", "-o", "s.nnz"]).status, 0)
+            XCTAssertEqual(try nntrain([moons, "--layers", "8,relu,dropout:0.2,2,softmax", "--epochs", "4", "--seed", seed, "-q", "-o", "s.nnz"]).exitCode, 0)
             files.append(FileManager.default.contents(atPath: temporary + "/s.nnz"))
         }
         XCTAssertNotNil(files[0])
@@ -82,41 +55,88 @@ final class NNTrainCLITests: XCTestCase {
     }
 
     func testQuietPrintsNothing() throws {
-        let run = try nntrain([moons, "--epochs", "2", "--quiet", "-o", "q.nnz"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout, "")
-        XCTAssertEqual(run.stderr, "")
+        try AssertExecuteCommand("nntrain", [moons, "--epochs", "2", "--quiet", "-o", "q.nnz"], workingDirectory: temporary,
+                                 stdout: "", stderr: "")
     }
 
     func testBadDataExits65WithFileLineColumn() throws {
         let csv = write("bad.csv", "a,b,label\n1,2,0\n3,oops,1\n")
-        let run = try nntrain([csv, "--target", "label", "-o", "x.nnz"])
-        XCTAssertEqual(run.status, 65)
-        XCTAssertEqual(run.stderr, "nntrain: error: \(csv):3:2: found \"oops\" in column \"b\", expected a finite number\n")
+        try AssertExecuteCommand("nntrain", [csv, "--target", "label", "-o", "x.nnz"], workingDirectory: temporary, stdout: "",
+                                 stderr: "nntrain: error: \(csv):3:2: found \"oops\" in column \"b\", expected a finite number\n", exitCode: 65)
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporary + "/x.nnz"))
     }
 
     func testMissingInputExits66() throws {
         let run = try nntrain(["nope.csv", "--target", "label"])
-        XCTAssertEqual(run.status, 66)
+        XCTAssertEqual(run.exitCode, 66)
         XCTAssertTrue(run.stderr.hasPrefix("nntrain: error: nope.csv: "), run.stderr)
     }
 
     func testUsageErrorsExit64() throws {
         let layers = try nntrain([moons, "--layers", "16,relu,2,sotfmax"])
-        XCTAssertEqual(layers.status, 64)
+        XCTAssertEqual(layers.exitCode, 64)
         XCTAssertTrue(layers.stderr.contains("--layers: column 11 (\"sotfmax\"): unknown layer"), layers.stderr)
         let classes = try nntrain([moons, "--layers", "16,relu,3,softmax"])
-        XCTAssertEqual(classes.status, 65)
+        XCTAssertEqual(classes.exitCode, 65)
         XCTAssertTrue(classes.stderr.contains("the last layer has 3 outputs but the data have 2 classes"), classes.stderr)
-        XCTAssertEqual(try nntrain([moons, "--optimizer", "adamw"]).status, 64)
-        XCTAssertEqual(try nntrain([moons, "--no-such-flag"]).status, 64)
-        XCTAssertEqual(try nntrain([moons, "--layers", "conv:4:3,2,softmax"]).status, 64)
+        XCTAssertEqual(try nntrain([moons, "--optimizer", "adamw"]).exitCode, 64)
+        XCTAssertEqual(try nntrain([moons, "--no-such-flag"]).exitCode, 64)
+        XCTAssertEqual(try nntrain([moons, "--layers", "conv:4:3,2,softmax"]).exitCode, 64)
+    }
+
+    func testAMistypedChoiceIsAUsageErrorThatNamesTheChoices() throws {
+        try AssertExecuteCommand("nntrain", [moons, "--optimizer", "adamw"], workingDirectory: temporary, stdout: "", stderr: """
+            Error: The value 'adamw' is invalid for '--optimizer <name>'. Please provide one of 'sgd', 'momentum', 'adagrad', 'rmsprop' or 'adam'.
+            Help:  --optimizer <name>  The update rule (default adam).
+            Usage: nntrain [train] <data.csv> [--target <column>] [--layers <list>] [<options>]
+                   nntrain example <name> [--output <file>] [--plot <file.png>]
+                   nntrain example --list
+              See 'nntrain train --help' for more information.
+
+            """, exitCode: 64)
+        for (option, typo, names) in [("--loss", "mae", "'cross-entropy', 'mse' or 'sse'"), ("--reduction", "avg", "'mean' and 'sum'"),
+                                      ("--init", "zeros", "'he', 'glorot' or 'scaled-normal'"),
+                                      ("--normalize", "l2", "'standard', 'minmax' or 'none'"),
+                                      ("--dropout-convention", "classic-ish", "'inverted' and 'scale'"),
+                                      ("--task", "ranking", "'auto', 'classification' or 'regression'")] {
+            let run = try nntrain([moons, option, typo])
+            XCTAssertEqual(run.exitCode, 64, option)
+            XCTAssertEqual(run.stdout, "", option)
+            XCTAssertTrue(run.stderr.hasPrefix("Error: The value '\(typo)' is invalid for '\(option) <"), run.stderr)
+            XCTAssertTrue(run.stderr.contains(">'. Please provide one of \(names).\n"), run.stderr)
+        }
+        // The same names in a config file: the same usage error, in nntrain's own words.
+        let config = write("typo.json", "{\"optimizer\": \"adamw\"}")
+        try AssertExecuteCommand("nntrain", [moons, "--config", config], workingDirectory: temporary, stdout: "",
+                                 stderr: "nntrain: error: --optimizer: expected sgd, momentum, adagrad, rmsprop or adam, found \"adamw\"\n",
+                                 exitCode: 64)
+        let example = try nntrain(["example", "moon"])
+        XCTAssertEqual(example.exitCode, 64)
+        XCTAssertTrue(example.stderr.hasPrefix("Error: The value 'moon' is invalid for '<name>'. Please provide one of the following:\n  - moons-sigmoid\n"),
+                      example.stderr)
+    }
+
+    func testChoiceAliasesAndLetterCaseAreAcceptedAsBefore() throws {
+        let canonical = ["--optimizer", "adam", "--normalize", "standard", "--loss", "cross-entropy", "--reduction", "sum",
+                         "--init", "glorot", "--dropout-convention", "scale", "--task", "classification"]
+        let aliases = ["--optimizer", "ADAM", "--normalize", "zscore", "--loss", "ce", "--reduction", "SUM",
+                       "--init", "xavier", "--dropout-convention", "classic", "--task", "Classification"]
+        var files: [Data] = []
+        for (name, choices) in [("canonical.nnz", canonical), ("aliases.nnz", aliases)] {
+            try AssertExecuteCommand("nntrain", [moons, "--layers", "4,relu,dropout:0.2,2,softmax", "--epochs", "1", "--name", "m", "-q", "-o", name] + choices,
+                                     workingDirectory: temporary, stdout: "", stderr: "")
+            files.append(try XCTUnwrap(FileManager.default.contents(atPath: temporary + "/" + name)))
+        }
+        XCTAssertEqual(files[0], files[1], "an alias trains exactly what its canonical name does")
+        let model = try NNZReader.read(path: temporary + "/aliases.nnz")
+        XCTAssertEqual(model.metadata["training.optimizer"], .string("adam"))
+        XCTAssertEqual(model.metadata["training.gradient_reduction"], .string("sum"))
+        XCTAssertEqual(model.metadata["training.learning_rate"], .number(Double(Float(0.001))), "adam's default rate, however it is spelled")
     }
 
     func testUnwritableOutputExits74() throws {
         let run = try nntrain([moons, "--epochs", "1", "-q", "-o", temporary + "/no/such/dir/m.nnz"])
-        XCTAssertEqual(run.status, 74)
+        XCTAssertEqual(run.exitCode, 74)
         XCTAssertTrue(run.stderr.contains("cannot create the file"), run.stderr)
     }
 
@@ -131,7 +151,7 @@ final class NNTrainCLITests: XCTestCase {
         }
         """)
         let run = try nntrain([fixturesDirectory + "/digits_test.csv", "--config", config, "--epochs", "1", "-o", "cnn.nnz"])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
         let model = try NNZReader.read(path: temporary + "/cnn.nnz")
         XCTAssertEqual(model.inputShape, [1, 8, 8])
         XCTAssertEqual(model.layers.map(\.kindName), ["conv2d", "batchnorm", "relu", "maxpool", "dropout", "flatten", "dense", "relu", "dense", "softmax"])
@@ -142,17 +162,17 @@ final class NNTrainCLITests: XCTestCase {
     func testConfigErrorsNameLineAndColumn() throws {
         let config = write("bad.json", "{\n  \"epochs\": \"ten\"\n}\n")
         let run = try nntrain([moons, "--config", config])
-        XCTAssertEqual(run.status, 65)
+        XCTAssertEqual(run.exitCode, 65)
         XCTAssertEqual(run.stderr, "nntrain: error: \(config):2:13: expected an integer ≥ 1 for \"epochs\", found a string\n".replacingOccurrences(of: "an integer ≥ 1", with: "a number"))
         let syntax = write("syntax.json", "{\"lr\": 0.1,}")
         let second = try nntrain([moons, "--config", syntax])
-        XCTAssertEqual(second.status, 65)
+        XCTAssertEqual(second.exitCode, 65)
         XCTAssertTrue(second.stderr.contains("syntax.json:1:12: expected a member name in double quotes, found '}'"), second.stderr)
     }
 
     func testPlotWritesAPNG() throws {
         let run = try nntrain([moons, "--layers", "8,tanh,2,softmax", "--epochs", "3", "-q", "-o", "m.nnz", "--plot", "m.png"])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
         let png = try XCTUnwrap(FileManager.default.contents(atPath: temporary + "/m.png"))
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         XCTAssertGreaterThan(png.count, 2000)
@@ -160,7 +180,7 @@ final class NNTrainCLITests: XCTestCase {
 
     func testHelpDocumentsTheFlagsAndLayerSyntax() throws {
         let run = try nntrain(["--help"])
-        XCTAssertEqual(run.status, 0)
+        XCTAssertEqual(run.exitCode, 0)
         for text in ["--target", "--layers", "--config", "--optimizer", "--lr", "--epochs", "--batch-size", "--seed", "--validation",
                      "--output", "--plot", "--quiet", "dropout:0.5", "batchnorm", "conv:16:3", "maxpool:2", "nntrain example"] {
             XCTAssertTrue(run.stdout.contains(text), "help mentions \(text)")
@@ -169,16 +189,16 @@ final class NNTrainCLITests: XCTestCase {
 
     func testExampleList() throws {
         let run = try nntrain(["example", "--list"])
-        XCTAssertEqual(run.status, 0)
+        XCTAssertEqual(run.exitCode, 0)
         for name in ["moons-sigmoid", "xor", "moons-tanh", "moons", "regression", "digits", "digits-cnn"] {
             XCTAssertTrue(run.stdout.contains("\(name)\n"), name)
         }
-        XCTAssertEqual(try nntrain(["example", "nope"]).status, 64)
+        XCTAssertEqual(try nntrain(["example", "nope"]).exitCode, 64)
     }
 
     func testExampleXorRunsAndWritesItsModel() throws {
         let run = try nntrain(["example", "xor", "--data-dir", fixturesDirectory, "-o", "xor.nnz"])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("mean absolute error: 0.003"), run.stdout)
         XCTAssertTrue(run.stdout.contains("-> yes"), run.stdout)
         let model = try NNZReader.read(path: temporary + "/xor.nnz")

@@ -20,7 +20,7 @@ import NNZRuntime
 /// ```
 public enum CSVLoader {
     /// What the target column means.
-    public enum TaskKind: String, Sendable {
+    public enum TaskKind: String, Sendable, CaseIterable {
         case automatic = "auto"
         case classification
         case regression

@@ -34,7 +34,7 @@ public enum Loss: String, Equatable, Sendable, CaseIterable {
 }
 
 /// How per-sample gradients combine over a batch.
-public enum GradientReduction: String, Equatable, Sendable {
+public enum GradientReduction: String, Equatable, Sendable, CaseIterable {
     /// Divide by the batch size (the usual mini-batch convention; DLfS's SoftmaxWithLoss).
     case mean
     /// Add them up with no 1/N, as the first three tutorials do with full-batch descent.
