@@ -71,7 +71,7 @@ final class Piece: @unchecked Sendable {
         let start = block.start(of: piece), end = block.ends[piece]
         let width = model.inputWidth
         var position = start
-        while position < end {
+        parsing: while position < end {
             let records = UnsafeBufferPointer(rebasing: block.bytes[position..<end])
             let result = inputs.withUnsafeMutableBufferPointer { values in
                 recordStarts.withUnsafeMutableBufferPointer { starts in
@@ -89,7 +89,7 @@ final class Piece: @unchecked Sendable {
                 lines += lineFeeds(in: UnsafeBufferPointer(rebasing: records[0..<recordStart]))
                 position += recordStart
                 errors.append(error)
-                guard skipBadRecord(block, at: &position, end: end) else { break }
+                guard skipBadRecord(block, at: &position, end: end) else { break parsing }
                 continue
             }
             position += result.consumed
@@ -103,7 +103,7 @@ final class Piece: @unchecked Sendable {
                 return
             case .failed:
                 errors.append(result.error!)
-                guard skipBadRecord(block, at: &position, end: end) else { break }
+                guard skipBadRecord(block, at: &position, end: end) else { break parsing }
             }
         }
         consumed = position - start

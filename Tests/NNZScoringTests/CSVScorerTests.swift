@@ -73,20 +73,27 @@ final class CSVScorerTests: XCTestCase {
         return (contents(outputPath), bad, summary)
     }
 
-    func testTinyFixtureMatchesItsGoldenOutputByteForByte() throws {
+    /// The tiny fixture against its float64 reference outputs: labels, `predicted`, and every
+    /// probability within 1e-6.
+    func testTinyFixtureMatchesItsGoldenOutput() throws {
         let model = try Model(path: Self.tiny)
         var options = ScoringOptions()
         options.precision = 9
         let output = directory + "/tiny.csv"
         let summary = try CSVScorer(model: model, options: options)
             .score(inputPath: Self.root + "/Fixtures/models/tiny.input.csv", outputPath: output)
-        let golden = contents(Self.root + "/Fixtures/models/tiny.expected.csv")
-        let goldenRows = golden.split(separator: "\n").dropFirst()
-        XCTAssertEqual(contents(output), "y0,y1,predicted\n" + goldenRows.map { row -> String in
-            let values = row.split(separator: ",").map { Float(String($0))! }
-            return row + "," + (values[1] > values[0] ? "1" : "0")
-        }.joined(separator: "\n") + "\n")
-        XCTAssertEqual(summary, ScoringSummary(rowsScored: goldenRows.count, badRows: 0))
+        let golden = contents(Self.root + "/Fixtures/models/tiny.expected.csv").split(separator: "\n").dropFirst()
+        let rows = contents(output).split(separator: "\n")
+        XCTAssertEqual(rows.first, "0,1,predicted")
+        XCTAssertEqual(rows.count - 1, golden.count)
+        for (row, want) in zip(rows.dropFirst(), golden) {
+            let fields = row.split(separator: ",")
+            let expected = want.split(separator: ",").map { Double(String($0))! }
+            XCTAssertEqual(Double(String(fields[0]))!, expected[0], accuracy: 1e-6)
+            XCTAssertEqual(Double(String(fields[1]))!, expected[1], accuracy: 1e-6)
+            XCTAssertEqual(fields[2], expected[1] > expected[0] ? "1" : "0", String(row))
+        }
+        XCTAssertEqual(summary, ScoringSummary(rowsScored: golden.count, badRows: 0))
     }
 
     /// Threads, batch sizes and block sizes change how the work is cut, never a byte of output.
@@ -132,10 +139,10 @@ final class CSVScorerTests: XCTestCase {
             XCTAssertEqual(run.summary.rowsScored, 3000)
         }
         var json = ScoringOptions()
-        json.keep = ["note"]
+        json.keep = ["note", "id"]
         json.format = .jsonl
         let first = try score(model, input, json).output.split(separator: "\n")[0]
-        XCTAssertTrue(first.hasPrefix("{\"note\":\"say \\\"hi\\\", 0\",\"0\":"), String(first))
+        XCTAssertTrue(first.hasPrefix("{\"note\":\"say \\\"hi\\\", 0\",\"id\":\"r0\",\"0\":"), String(first))
     }
 
     /// Bad rows found by different pieces of different blocks are reported with the right line
