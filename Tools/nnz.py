@@ -229,6 +229,12 @@ def infer_shapes(input_shape, layers, offsets=None) -> list:
             if kind == "conv2d" and channels != layer["in_channels"]:
                 fail(i, "inconsistent", f"expects {layer['in_channels']} input channels but the "
                      f"previous output is {_shape_text(shape)}")
+            if kind == "conv2d" and (layer["pad_h"] or layer["pad_w"]):
+                # The zero-padded input is materialized, so it counts as an activation (§9).
+                padded = (channels, height + 2 * layer["pad_h"], width + 2 * layer["pad_w"])
+                if math.prod(padded) > MAX_ACTIVATION:
+                    fail(i, "limitExceeded", f"zero-padded input {'×'.join(map(str, padded))} "
+                         f"exceeds 2^28 elements per sample")
             spans = []
             for size, k, s, p, axis in ((height, layer["kernel_h"], layer["stride_h"],
                                          layer["pad_h"], "height"),
@@ -489,6 +495,11 @@ class _Reader:
             raise NNZError("malformed", f"min_reader {need_major}.{need_minor} is not valid for a "
                            f"format {major}.{minor} file (it must be at least 1.0 and at most the "
                            f"file's version)", 12)
+        if file_length > MAX_FILE_LENGTH:
+            # The limit is on the declared length: a short file declaring too much is too
+            # large, not cut short.
+            raise NNZError("limitExceeded", f"the header declares file_length {file_length}, more "
+                           f"than the limit of 2^31", 16)
         if file_length > size:
             raise NNZError("truncated", f"the file is {size} bytes but its header says "
                            f"{file_length}", size)
@@ -590,6 +601,10 @@ class _Reader:
             layers.append(self.read_layer(c, i))
         c.finish("the last layer")
         infer_shapes(input_shape, layers, self.layer_offsets)
+        if output_kind == "probabilities" and layers[-1]["kind"] not in ("softmax", "sigmoid"):
+            raise NNZError("inconsistent", f"output kind 1 (class probabilities) needs a final "
+                           f"softmax or sigmoid layer; the last layer is {layers[-1]['kind']}",
+                           pos + 8, "ARCH")
         self.expected = expected_tensors(layers)
         for name, (shape, index) in self.expected.items():
             if 4 * math.prod(shape) > MAX_TENSOR_BYTES:
@@ -663,7 +678,11 @@ class _Reader:
             raise c.error("malformed", f"tensor {name}: dtype {dtype}{reserved}; format 1.0 has "
                           f"only 1 = float32", at)
         codec = c.choice("codec", {0: "stored raw", 1: "zlib"})
+        filter_at = c.pos
         filt = c.choice("filter", {0: "none", 1: "byte-shuffle"})
+        if filt == "byte-shuffle" and codec == "stored raw":
+            raise c.error("malformed", f"tensor {name}: byte-shuffle filter requires codec 1 (zlib)",
+                          filter_at)
         rank, at = c.u8("rank")
         if not 1 <= rank <= MAX_TENSOR_RANK:
             raise c.error("malformed", f"tensor {name}: rank {rank}; a tensor has rank 1..4", at)
@@ -741,9 +760,14 @@ class _Reader:
         if kind == "minmax":
             with np.errstate(over="ignore"):
                 span = b - a                      # float32, as the runtime computes it
-            if not (np.all(b > a) and np.all(np.isfinite(span))):
-                raise c.error("malformed", "min-max normalization needs every max b > min a, "
-                              "with b - a finite in float32", b_at)
+            if not np.all(b > a):
+                i = int(np.argmin(b > a))
+                raise c.error("malformed", f"min-max normalization feature {i} has max {_f32_text(b[i])} <= "
+                              f"min {_f32_text(a[i])}", b_at)
+            if not np.all(np.isfinite(span)):
+                i = int(np.argmin(np.isfinite(span)))
+                raise c.error("malformed", f"min-max normalization feature {i}: max - min "
+                              f"({_f32_text(b[i])} - {_f32_text(a[i])}) overflows float32", b_at)
         self.model.normalization = {"kind": kind, "a": a, "b": b}
 
     # -- §6 META ------------------------------------------------------------------------------
@@ -793,8 +817,10 @@ class _Reader:
             if len(value) != self.model.input_size:
                 raise c.error("inconsistent", f"feature_names has {len(value)} names, the model "
                               f"has {self.model.input_size} input values", at)
-            if len(set(value)) != len(value):
-                raise c.error("inconsistent", "feature_names holds a name twice", at)
+            repeated = _first_repeated(value)
+            if repeated is not None:
+                raise c.error("inconsistent", f"feature_names holds the name {repeated!r} twice "
+                              f"(names are compared as UTF-8 bytes)", at)
         if key == "class_labels":
             if self.model.output_kind == "regression":
                 raise c.error("inconsistent", "class_labels on a regression model (output kind 2)",
@@ -803,6 +829,10 @@ class _Reader:
             if len(value) != width:
                 raise c.error("inconsistent", f"class_labels has {len(value)} labels, the model "
                               f"has {width} outputs", at)
+            repeated = _first_repeated(value)
+            if repeated is not None:
+                raise c.error("inconsistent", f"class_labels holds the label {repeated!r} twice "
+                              f"(labels are compared as UTF-8 bytes)", at)
 
     # -- §7 test ------------------------------------------------------------------------------
 
@@ -845,6 +875,17 @@ class _Reader:
         self.model.tensors = {name: self.model.tensors[name] for name in self.expected}
 
 
+def _first_repeated(names) -> str | None:
+    """The first name that occurs twice, comparing UTF-8 bytes (no Unicode normalization, §6)."""
+    seen = set()
+    for name in names:
+        key = name.encode("utf-8")
+        if key in seen:
+            return name
+        seen.add(key)
+    return None
+
+
 def _printable_type(type_bytes: bytes) -> str | None:
     return type_bytes.decode("ascii") if _is_chunk_type(type_bytes) else None
 
@@ -881,6 +922,9 @@ def _inflate_exact(stored, raw_length: int, name: str, offset: int) -> bytes:
     except zlib.error as e:
         raise fail(f"zlib stream is corrupt ({e})") from None
     if not inflater.eof:
+        if len(out) == raw_length and not inflater.unconsumed_tail:
+            raise fail(f"zlib stream ends before its end marker / Adler-32 checksum (all "
+                       f"{raw_length} bytes inflated)")
         if len(out) == raw_length:
             raise fail(f"the zlib stream inflates to more than raw_length = {raw_length} bytes, "
                        f"or does not end")

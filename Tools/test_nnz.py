@@ -292,6 +292,60 @@ def test_hostile():
         assert "1.1" in e.message
 
 
+# Issue 8's spec rules: each hostile file's message names the real cause, in the same words as
+# the Swift reader (Tests/NNZFormatTests/SpecRuleTests.swift holds the same table).
+RULE_MESSAGES = {
+    "feature_names_duplicate.nnz": "compared as UTF-8 bytes",
+    "class_labels_duplicate.nnz": "compared as UTF-8 bytes",
+    "shuffle_without_zlib.nnz": "byte-shuffle filter requires codec 1 (zlib)",
+    "probabilities_without_softmax.nnz": "needs a final softmax or sigmoid layer",
+    "file_length_over_limit.nnz": "file_length 2147483649",
+    "norm_minmax_overflow.nnz": "overflows float32",
+    "zlib_missing_adler.nnz": "ends before its end marker / Adler-32 checksum",
+    "conv_padded_input_65535.nnz": "layer 0 (conv2d): zero-padded input 1×131071×131071 exceeds "
+                                   "2^28 elements per sample",
+    "conv_padded_input_10000.nnz": "layer 0 (conv2d): zero-padded input 1×20001×20001 exceeds "
+                                   "2^28 elements per sample",
+    "tensor_too_large.nnz": "layers.0.weight",
+}
+
+
+def test_spec_rules():
+    for file, phrase in RULE_MESSAGES.items():
+        with check(f"rule {file}: the message names the cause"):
+            try:
+                nnz.read_model(os.path.join(HOSTILE, file))
+            except nnz.NNZError as e:
+                assert phrase in e.message, e.message
+            else:
+                raise AssertionError("accepted")
+    with check("rule: the 217-byte file of issue 8 is 217 bytes, refused at ARCH"):
+        data = read(os.path.join(HOSTILE, "conv_padded_input_65535.nnz"))
+        assert len(data) == 217
+        assert expect_error(data, "limitExceeded").chunk == "ARCH"
+    with check("rule: names are byte strings, e\\u0301 and \\u00e9 are two names"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.metadata = {"feature_names": ["e\u0301", "\u00e9"],
+                          "class_labels": ["\u00c5", "A\u030a"],
+                          "x.e\u0301": 1.0, "x.\u00e9": 2.0}
+        data = nnz.encode_model(model)
+        back = nnz.read_bytes(data)
+        assert back.metadata["feature_names"] == ["e\u0301", "\u00e9"]
+        assert back.metadata["x.\u00e9"] == 2.0 and len(back.metadata) == 4
+        assert nnz.encode_model(back) == data
+    with check("rule: output kind 1 takes a final softmax or sigmoid, nothing else"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.layers[1] = {"kind": "sigmoid"}
+        nnz.read_bytes(nnz.encode_model(model))
+        model.layers[1] = {"kind": "relu"}
+        try:
+            nnz.encode_model(model)
+        except nnz.NNZError as e:
+            assert e.code == "writeFailed" and "softmax or sigmoid" in e.message, e
+        else:
+            raise AssertionError("written")
+
+
 def test_sweeps():
     data = read(os.path.join(MODELS, "xor_nobias.nnz"))
     with check(f"every truncation of xor_nobias.nnz ({len(data)} lengths) is 'truncated'"):
@@ -464,7 +518,7 @@ def test_cli():
 
 
 def main():
-    for test in (test_primitives, test_good_fixtures, test_hostile, test_sweeps, test_writer, test_cli):
+    for test in (test_primitives, test_good_fixtures, test_hostile, test_spec_rules, test_sweeps, test_writer, test_cli):
         test()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0

@@ -225,6 +225,11 @@ private struct Parser {
         guard readerMajor >= 1, needed <= version else {
             throw FormatError(.malformed, "min_reader version \(needed) is not a valid version for a format \(version) file", offset: 12)
         }
+        // The limit is on the declared length, so a short file declaring too much is refused as
+        // too large rather than as cut short.
+        guard declaredLength <= UInt64(Limits.maxFileLength) else {
+            throw FormatError(.limitExceeded, "the header declares file_length \(declaredLength); the format's limit is \(Limits.maxFileLength) (2^31) bytes", offset: 16)
+        }
         guard declaredLength == UInt64(bytes.count) else {
             if declaredLength > UInt64(bytes.count) {
                 throw FormatError(.truncated, "the file is \(bytes.count) bytes but its header declares \(declaredLength): it was cut short", offset: bytes.count)
@@ -270,6 +275,8 @@ private struct Parser {
             layers.append(try parseLayer(&d, index: index))
         }
         let shapes = try ModelFile.layerOutputShapes(inputShape: inputShape, layers: layers, layerOffsets: offsets)
+        try ModelFile.validateOutputKind(outputKind, layers: layers, offset: kindOffset)
+        try ModelFile.validateTensorSizes(layers: layers, layerOffsets: offsets)
         outputWidth = shapes.last![0]
         let model = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers)
         for (i, (name, shape)) in model.expectedTensors.enumerated() { expected[name] = (i, shape) }
@@ -353,6 +360,9 @@ private struct Parser {
         guard codec <= 1 else { throw d.error(.malformed, "tensor \(name) has codec \(codec), expected 0 (raw) or 1 (zlib)", at: codecOffset) }
         let filter = try d.u8("filter")
         guard filter <= 1 else { throw d.error(.malformed, "tensor \(name) has filter \(filter), expected 0 (none) or 1 (byte-shuffle)", at: codecOffset + 1) }
+        guard filter == 0 || codec == 1 else {
+            throw d.error(.malformed, "tensor \(name): byte-shuffle filter requires codec 1 (zlib)", at: codecOffset + 1)
+        }
         let rankOffset = d.position
         let rank = Int(try d.u8("rank"))
         guard (1...Limits.maxTensorRank).contains(rank) else {

@@ -16,9 +16,14 @@ extension ModelFile {
         for (index, layer) in layers.enumerated() {
             let offset = layerOffsets?[index]
             let chunk = layerOffsets == nil ? nil : ChunkType.architecture
+            if let padded = layer.paddedInputShape(for: shape),
+               Self.elementCount(padded) > Limits.maxActivationElements {
+                // The runtime materializes the zero-padded input, so it is an activation too.
+                throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): zero-padded input \(padded.map(String.init).joined(separator: "×")) exceeds 2^28 elements per sample", offset: offset, chunk: chunk)
+            }
             switch layer.outputShape(for: shape) {
             case .success(let next):
-                let elements = next.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+                let elements = Self.elementCount(next)
                 guard elements <= Limits.maxActivationElements else {
                     throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)) outputs \(next), \(elements) values; the limit is \(Limits.maxActivationElements)", offset: offset, chunk: chunk)
                 }
@@ -32,6 +37,35 @@ extension ModelFile {
             throw FormatError(.inconsistent, "the last layer outputs \(shape); the model output must be flat (add a flatten layer)", offset: layerOffsets?.last, chunk: layerOffsets == nil ? nil : ChunkType.architecture)
         }
         return shapes
+    }
+
+    /// Π shape, saturating at `Int.max` instead of overflowing.
+    static func elementCount(_ shape: [Int]) -> Int {
+        shape.reduce(1) { let (p, o) = $0.multipliedReportingOverflow(by: $1); return o ? Int.max : p }
+    }
+
+    /// Output kind 1 promises probabilities, so the last layer must produce them (softmax, or
+    /// sigmoid for independent yes/no outputs, which nntrain exports as kind 1).
+    static func validateOutputKind(_ kind: OutputKind, layers: [Layer], offset: Int?) throws(FormatError) {
+        guard kind == .probabilities, let last = layers.last else { return }
+        switch last {
+        case .softmax, .sigmoid: return
+        default:
+            throw FormatError(.inconsistent, "output kind 1 (class probabilities) needs a final softmax or sigmoid layer; the last layer is \(last.kindName)", offset: offset, chunk: offset == nil ? nil : ChunkType.architecture)
+        }
+    }
+
+    /// Every tensor the layers need must fit the 2^30-byte tensor limit; checked on ARCH alone,
+    /// so a reader refuses an impossible architecture before any TNSR.
+    static func validateTensorSizes(layers: [Layer], layerOffsets: [Int]?) throws(FormatError) {
+        for (index, layer) in layers.enumerated() {
+            for (name, shape) in zip(layer.parameterNames, layer.parameterShapes) {
+                let bytes = elementCount(shape).multipliedReportingOverflow(by: 4)
+                guard !bytes.overflow, bytes.partialValue <= Limits.maxTensorBytes else {
+                    throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): tensor layers.\(index).\(name) \(shape) would be more than \(Limits.maxTensorBytes) bytes", offset: layerOffsets?[index], chunk: layerOffsets == nil ? nil : ChunkType.architecture)
+                }
+            }
+        }
     }
 
     /// Width of the model output (the last layer's flat size).
@@ -55,6 +89,8 @@ extension ModelFile {
     public func validate() throws(FormatError) {
         try Self.validateHeaderFields(inputShape: inputShape, layers: layers)
         let shapes = try layerOutputShapes()
+        try Self.validateOutputKind(outputKind, layers: layers, offset: nil)
+        try Self.validateTensorSizes(layers: layers, layerOffsets: nil)
         let outputWidth = shapes.last?[0] ?? inputElementCount
         try validateTensors()
         if let normalization { try Self.validate(normalization, inputCount: inputElementCount, offset: nil) }
@@ -129,7 +165,10 @@ extension ModelFile {
             case .standard:
                 guard b > 0 else { throw FormatError(.malformed, "normalization std \(i) is \(b); it must be > 0", offset: offset, chunk: chunk) }
             case .minMax:
-                guard b > a, (b - a).isFinite else { throw FormatError(.malformed, "normalization feature \(i) has max \(b) ≤ min \(a)", offset: offset, chunk: chunk) }
+                guard b > a else { throw FormatError(.malformed, "normalization feature \(i) has max \(b) ≤ min \(a)", offset: offset, chunk: chunk) }
+                guard (b - a).isFinite else {
+                    throw FormatError(.malformed, "normalization feature \(i): max − min (\(b) − \(a)) overflows float32", offset: offset, chunk: chunk)
+                }
             }
         }
     }
@@ -158,7 +197,8 @@ extension ModelFile {
             }
             let stringKeys = [Metadata.Key.name, Metadata.Key.description, Metadata.Key.author, Metadata.Key.license,
                               Metadata.Key.producer, Metadata.Key.producerVersion]
-            if stringKeys.contains(key), case .string = value {} else if stringKeys.contains(key) {
+            let isStringKey = stringKeys.contains { $0.utf8.elementsEqual(key.utf8) }
+            if isStringKey, case .string = value {} else if isStringKey {
                 throw fail(.inconsistent, "metadata \(key) is a \(value.typeName), expected a string")
             }
         }
@@ -169,8 +209,8 @@ extension ModelFile {
             guard names.count == inputCount else {
                 throw fail(.inconsistent, "metadata feature_names has \(names.count) names, expected \(inputCount) (one per input value)")
             }
-            guard Set(names).count == names.count else {
-                throw fail(.inconsistent, "metadata feature_names holds a name twice")
+            if let repeated = firstRepeatedByteString(names) {
+                throw fail(.inconsistent, "metadata feature_names holds the name \"\(repeated)\" twice (names are compared as UTF-8 bytes)")
             }
         }
         if let value = m[Metadata.Key.classLabels] {
@@ -182,6 +222,9 @@ extension ModelFile {
             }
             guard labels.count == outputWidth else {
                 throw fail(.inconsistent, "metadata class_labels has \(labels.count) labels, expected \(outputWidth) (one per output)")
+            }
+            if let repeated = firstRepeatedByteString(labels) {
+                throw fail(.inconsistent, "metadata class_labels holds the label \"\(repeated)\" twice (labels are compared as UTF-8 bytes)")
             }
         }
     }
@@ -229,5 +272,22 @@ extension Layer {
             break
         }
         return nil
+    }
+}
+
+/// The first string that occurs twice when strings are compared as UTF-8 bytes (docs/FORMAT.md
+/// §6: no Unicode normalization, so `e\u{301}` and `\u{e9}` are different names).
+func firstRepeatedByteString(_ strings: [String]) -> String? {
+    var seen = Set<[UInt8]>()
+    for s in strings where !seen.insert(Array(s.utf8)).inserted { return s }
+    return nil
+}
+
+extension Layer {
+    /// The zero-padded input a padded convolution materializes, `[C, H + 2·pad_h, W + 2·pad_w]`,
+    /// or nil when the layer pads nothing (or is not a convolution).
+    func paddedInputShape(for input: [Int]) -> [Int]? {
+        guard case .conv2d(let c) = self, input.count == 3, c.padHeight > 0 || c.padWidth > 0 else { return nil }
+        return [input[0], input[1] + 2 * c.padHeight, input[2] + 2 * c.padWidth]
     }
 }

@@ -145,7 +145,7 @@ final class HostileInputTests: XCTestCase {
         var builder = try FileBuilder(tinyModel())
         // A dense 8192×8192 layer declares 256 MiB of weights held in a 30-byte zlib stream.
         var arch = ByteSink()
-        arch.u8(1); arch.u8(1); arch.u32(8192); arch.u32(1)
+        arch.u8(0); arch.u8(1); arch.u32(8192); arch.u32(1) // scores: kind 1 would need a final softmax
         arch.u8(1); arch.u32(8192); arch.u32(8192); arch.u8(0)
         builder.chunks[0].data = arch.bytes
         var tensor = ByteSink()
