@@ -247,7 +247,8 @@ GOOD_MODELS = {
 
 def with_ancillary(source_bytes: bytes) -> bytes:
     """The source file with two unknown ancillary chunks: one between the tensors, one before
-    NEND. A 1.0 reader must skip both and load the same model."""
+    NEND. A 1.0 reader must skip both and load the same model; a writer carries them along in
+    place (§11), so rewriting gives the same bytes."""
     chunks = split_chunks(source_bytes)
     first_tensor = next(i for i, (t, _) in enumerate(chunks) if t == "TNSR")
     chunks.insert(first_tensor + 1, ("prVt", b"private producer data \x00\x01\x02\xff"))
@@ -663,7 +664,7 @@ def main():
             write(os.path.join(models_dir, f"with_ancillary.{suffix}"), f.read())
     readme.append(f"| with_ancillary.nnz | {len(data)} | regression.nnz plus two unknown ancillary "
                   f"chunks (`prVt` between the tensors, empty `zzzz` before NEND): a 1.0 reader "
-                  f"skips them | | same as regression | rewriting it gives regression.nnz |")
+                  f"skips them, carrying them along | | same as regression | rewriting it gives the same bytes |")
     write(os.path.join(models_dir, "README.md"), "\n".join(readme) + "\n")
 
     files = hostile_files(good)

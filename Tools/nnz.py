@@ -136,6 +136,9 @@ class Model:
     normalization None or {"kind": "standard"|"minmax", "a": float32[count], "b": float32[count]}
     metadata      dict key -> str | float | bool | list[str]
     self_test     None or {"tolerance": float, "inputs": float32[rows, F], "outputs": float32[rows, K]}
+    ancillary     unknown ancillary chunks carried along (§11), in file order: a list of
+                  (type, data bytes, known chunks before it); a 2-tuple (type, data) goes just
+                  before NEND
     """
     input_shape: tuple
     output_kind: str
@@ -144,6 +147,7 @@ class Model:
     normalization: dict | None = None
     metadata: dict = dataclasses.field(default_factory=dict)
     self_test: dict | None = None
+    ancillary: list = dataclasses.field(default_factory=list)
 
     @property
     def input_size(self) -> int:
@@ -446,6 +450,7 @@ class _Reader:
         self.expected: dict = {}
         self.layer_offsets: list = []
         self.stage = -1                 # CHUNK_ORDER rank of the last known chunk
+        self.known_chunks = 0           # known chunks read so far (NEND excluded)
 
     def note(self, offset: int, length: int, text: str):
         """Record one field for `dump`."""
@@ -566,8 +571,9 @@ class _Reader:
                                f"{v[0]}.{v[1]} file; this reader knows format 1.0 and cannot "
                                f"read it", pos, ctype)
             self.note(start, end - start, f"data: {end - start} bytes of an unknown ancillary "
-                      f"chunk (skipped)")
+                      f"chunk (carried along)")
             self.info["skipped"].append((pos, ctype, end - start))
+            self.model.ancillary.append((ctype, bytes(self.data[start:end]), self.known_chunks))
             return
         rank = CHUNK_ORDER[ctype]
         if rank == self.stage and ctype != "TNSR":
@@ -577,6 +583,8 @@ class _Reader:
             raise NNZError("malformed", f"{ctype} out of order: known chunks come as ARCH, TNSR…, "
                            f"NORM, META, test, NEND", pos, ctype)
         self.stage = rank
+        if ctype != "NEND":
+            self.known_chunks += 1
         cursor = _Cursor(self, start, end, ctype)
         {"ARCH": self.read_arch, "TNSR": self.read_tensor, "NORM": self.read_norm,
          "META": self.read_meta, "test": self.read_test, "NEND": self.read_nend}[ctype](cursor, pos)
@@ -1121,6 +1129,18 @@ def model_chunks(model: Model) -> list:
         chunks.append(("META", encode_meta(model.metadata)))
     if model.self_test is not None:
         chunks.append(("test", encode_test(model.self_test)))
+    # Each carried ancillary chunk goes after as many known chunks as preceded it in the file it
+    # came from (at least ARCH, at most all of them), in order (§11).
+    placed = [[] for _ in chunks]
+    for entry in model.ancillary:
+        ctype, data = entry[0], bytes(entry[1])
+        after = entry[2] if len(entry) > 2 else len(chunks)
+        if not (_is_chunk_type(ctype.encode("ascii", "replace")) and ctype[0].islower()) \
+                or ctype in CHUNK_ORDER:
+            raise NNZError("writeFailed", f"chunk type {ctype!r} is not an unknown ancillary type "
+                           f"(4 ASCII letters, the first lowercase, not a format 1.0 chunk)")
+        placed[max(1, min(after, len(chunks))) - 1].append((ctype, data))
+    chunks = [c for known, extra in zip(chunks, placed) for c in [known] + extra]
     chunks.append(("NEND", b""))
     return chunks
 

@@ -203,8 +203,7 @@ def test_good_fixtures():
             norms.add((model.normalization["kind"], len(model.normalization["a"]) == 1))
         with check(f"{name}: round trip byte for byte"):
             data = read(path)
-            source = read(os.path.join(MODELS, "regression.nnz")) if name == "with_ancillary" else data
-            assert nnz.encode_model(model) == source
+            assert nnz.encode_model(model) == data
         if model.self_test is not None:
             with check(f"{name}: self-test passes"):
                 passed, worst, tolerance = nnz.run_self_test(model)
@@ -250,10 +249,32 @@ def test_good_fixtures():
         assert free == {str, float, bool, list}, free
         keys = [k.encode() for k in meta]
         assert keys == sorted(keys)
-    with check("with_ancillary.nnz holds two skipped ancillary chunks"):
+    with check("with_ancillary.nnz holds two ancillary chunks, carried along in place"):
         info = {}
-        nnz.read_model(os.path.join(MODELS, "with_ancillary.nnz"), info=info)
+        model = nnz.read_model(os.path.join(MODELS, "with_ancillary.nnz"), info=info)
         assert [s[1] for s in info["skipped"]] == ["prVt", "zzzz"]
+        plain_info = {}
+        plain = nnz.read_model(os.path.join(MODELS, "regression.nnz"), info=plain_info)
+        known = len(plain_info["chunks"]) - 1          # every chunk but NEND
+        assert model.ancillary == [("prVt", b"private producer data \x00\x01\x02\xff", 2),
+                                   ("zzzz", b"", known)], model.ancillary
+        model.ancillary = []
+        assert nnz.encode_model(model) == nnz.encode_model(plain) == read(os.path.join(MODELS, "regression.nnz"))
+    with check("ancillary chunks built in memory go before NEND, in order; bad types refused"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.ancillary = [("abCd", b"1"), ("wxyz", b"22", 1)]
+        data = nnz.encode_model(model)
+        back = nnz.read_bytes(data)
+        assert back.ancillary == [("wxyz", b"22", 1), ("abCd", b"1", 2)], back.ancillary
+        assert nnz.encode_model(back) == data
+        for bad in ("QNTZ", "test", "ab1d", "abc"):
+            model.ancillary = [(bad, b"")]
+            try:
+                nnz.encode_model(model)
+            except nnz.NNZError as e:
+                assert e.code == "writeFailed", e
+            else:
+                raise AssertionError(f"{bad} written")
     with check("both codecs occur among the fixtures"):
         codecs = set()
         for name in names:
@@ -460,7 +481,10 @@ def test_writer():
         mixed = [chunks[0], extra] + [c for c in chunks if c[0] == "TNSR"][::-1] + [extra] \
             + [c for c in chunks[1:] if c[0] != "TNSR"][:-1] + [extra, chunks[-1]]
         assert len(mixed) == len(chunks) + 3
-        assert nnz.encode_model(nnz.read_bytes(nnz.assemble(mixed))) == original
+        model = nnz.read_bytes(nnz.assemble(mixed))
+        assert [a[:2] for a in model.ancillary] == [extra] * 3, model.ancillary
+        model.ancillary = []
+        assert nnz.encode_model(model) == original
     with check("reader: a file of version 1.7 with min_reader 1.0 is accepted"):
         from make_fixtures import split_chunks
         chunks = split_chunks(read(os.path.join(MODELS, "tiny.nnz")))

@@ -31,6 +31,9 @@ public struct ModelFile: Equatable, Sendable {
     public var metadata: Metadata
     /// A few input rows with the outputs the producer computed, to check a reader's arithmetic.
     public var selfTest: SelfTest?
+    /// Ancillary chunks of types this library does not know, in file order, carried from the
+    /// file read to the file written (docs/FORMAT.md §11).
+    public var ancillaryChunks: [AncillaryChunk]
 
     public init(
         inputShape: [Int],
@@ -40,6 +43,7 @@ public struct ModelFile: Equatable, Sendable {
         normalization: InputNormalization? = nil,
         metadata: Metadata = Metadata(),
         selfTest: SelfTest? = nil,
+        ancillaryChunks: [AncillaryChunk] = [],
         formatVersion: FormatVersion = .current
     ) {
         self.formatVersion = formatVersion
@@ -50,6 +54,7 @@ public struct ModelFile: Equatable, Sendable {
         self.normalization = normalization
         self.metadata = metadata
         self.selfTest = selfTest
+        self.ancillaryChunks = ancillaryChunks
     }
 
     /// The tensor with this name, if present.

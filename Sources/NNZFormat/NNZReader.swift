@@ -78,7 +78,7 @@ public enum NNZReader {
     }
 }
 
-private struct Parser {
+struct Parser {
     let bytes: UnsafeRawBufferPointer
     var version = FormatVersion.current
     var inputShape: [Int] = []
@@ -91,6 +91,9 @@ private struct Parser {
     var metadata: Metadata?
     var metadataOffset = 0
     var selfTest: SelfTest?
+    var ancillaryChunks: [AncillaryChunk] = []
+    /// Known chunks read so far (NEND excluded): where the next unknown ancillary chunk sits.
+    var knownChunks = 0
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -167,11 +170,15 @@ private struct Parser {
                 if critical {
                     throw FormatError(.unknownCriticalChunk, "unknown critical chunk \(type): the file is format \(version), this reader knows format \(FormatVersion.current); a newer reader is needed", offset: position, chunk: type)
                 }
-                data.position = data.end // unknown ancillary: skipped
+                // Unknown ancillary: carried along, byte for byte, with its place among the known chunks.
+                ancillaryChunks.append(AncillaryChunk(type: type, data: Array(UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + length)])),
+                                                      afterKnownChunks: knownChunks))
+                data.position = data.end
             }
             guard data.remaining == 0 else {
                 throw FormatError(.malformed, "\(data.remaining) unexpected bytes at the end of the chunk", offset: data.position, chunk: type)
             }
+            if Self.orderRank[type] != nil, type != ChunkType.end { knownChunks += 1 }
             position = dataStart + length + 4
         }
         guard position == bytes.count else {
@@ -190,7 +197,7 @@ private struct Parser {
         }
         return ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers, tensors: ordered,
                          normalization: normalization, metadata: metadata ?? Metadata(), selfTest: selfTest,
-                         formatVersion: version)
+                         ancillaryChunks: ancillaryChunks, formatVersion: version)
     }
 
     mutating func parseHeader() throws(FormatError) {

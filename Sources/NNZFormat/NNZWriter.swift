@@ -27,9 +27,9 @@ public enum NNZWriter {
         out.u64(0) // file_length, patched below
         out.u32(UInt32(0)) // header CRC, patched below
 
-        appendChunk(ChunkType.architecture, architectureData(model), to: &out)
+        var known: [(type: String, data: [UInt8])] = [(ChunkType.architecture, architectureData(model))]
         for tensor in model.tensors {
-            appendChunk(ChunkType.tensor, tensorData(tensor), to: &out)
+            known.append((ChunkType.tensor, tensorData(tensor)))
         }
         if let n = model.normalization {
             var data = ByteSink()
@@ -37,10 +37,10 @@ public enum NNZWriter {
             data.u32(n.first.count)
             data.floats(n.first)
             data.floats(n.second)
-            appendChunk(ChunkType.normalization, data.bytes, to: &out)
+            known.append((ChunkType.normalization, data.bytes))
         }
         if !model.metadata.isEmpty {
-            appendChunk(ChunkType.metadata, metadataData(model.metadata), to: &out)
+            known.append((ChunkType.metadata, metadataData(model.metadata)))
         }
         if let t = model.selfTest {
             var data = ByteSink()
@@ -50,7 +50,16 @@ public enum NNZWriter {
             data.u32(t.outputs.first?.count ?? 0)
             for row in t.inputs { data.floats(row) }
             for row in t.outputs { data.floats(row) }
-            appendChunk(ChunkType.selfTest, data.bytes, to: &out)
+            known.append((ChunkType.selfTest, data.bytes))
+        }
+        // Each carried ancillary chunk goes after as many known chunks as preceded it in the
+        // file it came from (at least ARCH, at most all): docs/FORMAT.md §11.
+        for (index, chunk) in known.enumerated() {
+            appendChunk(chunk.type, chunk.data, to: &out)
+            let placed = index + 1
+            for a in model.ancillaryChunks where max(1, min(a.afterKnownChunks, known.count)) == placed {
+                appendChunk(a.type, a.data, to: &out)
+            }
         }
         appendChunk(ChunkType.end, [], to: &out)
 

@@ -96,6 +96,12 @@ extension ModelFile {
         if let normalization { try Self.validate(normalization, inputCount: inputElementCount, offset: nil) }
         try Self.validate(metadata, inputCount: inputElementCount, outputWidth: outputWidth, outputKind: outputKind, offset: nil)
         if let selfTest { try Self.validate(selfTest, inputWidth: inputElementCount, outputWidth: outputWidth, offset: nil) }
+        guard ancillaryChunks.count + tensors.count + 5 <= Limits.maxChunks else {
+            throw FormatError(.limitExceeded, "\(ancillaryChunks.count) ancillary chunks; a file holds at most \(Limits.maxChunks) chunks")
+        }
+        for chunk in ancillaryChunks {
+            if let problem = chunk.problem { throw FormatError(.malformed, problem) }
+        }
     }
 
     static func validateHeaderFields(inputShape: [Int], layers: [Layer]) throws(FormatError) {

@@ -83,6 +83,11 @@ struct ModelSummary {
             [$0.type + ($0.tensorName.map { " " + $0 } ?? ""), grouped($0.offset), grouped($0.storedLength), grouped($0.rawLength), $0.encoding ?? (($0.isCritical ? "critical" : "ancillary"))]
         }
         out += formatTable(sectionRows, rightAligned: [1, 2, 3])
+        if !file.ancillaryChunks.isEmpty {
+            out += "\nUnknown ancillary chunks (carried along when the model is written again):\n"
+            let ancillaryRows = [["Chunk", "Bytes"]] + file.ancillaryChunks.map { [$0.type, grouped($0.data.count)] }
+            out += formatTable(ancillaryRows, rightAligned: [1])
+        }
         if !file.metadata.isEmpty {
             out += "\nMetadata:\n"
             for (key, value) in file.metadata.entries { out += "  \(key) = \(valueText(value))\n" }
@@ -130,6 +135,13 @@ struct ModelSummary {
                 j.key("raw_bytes"); j.number(c.rawLength)
                 if let e = c.encoding { j.key("encoding"); j.string(e) }
                 j.key("critical"); j.bool(c.isCritical)
+            }
+            if !file.ancillaryChunks.isEmpty {
+                j.key("ancillary_chunks")
+                j.arrayOfObjects(file.ancillaryChunks) { chunk in
+                    j.key("type"); j.string(chunk.type)
+                    j.key("bytes"); j.number(chunk.data.count)
+                }
             }
             j.key("metadata")
             j.object {

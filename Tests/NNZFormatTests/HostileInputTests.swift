@@ -114,10 +114,14 @@ final class HostileInputTests: XCTestCase {
                        "not an nnz model file: the first bytes are 6E 61 6D 65 2C 76 61 6C, expected 89 4E 4E 5A 0D 0A 1A 0A")
     }
 
-    func testUnknownAncillaryChunkIsSkipped() throws {
+    func testUnknownAncillaryChunkIsSkippedAndCarriedAlong() throws {
         var builder = try FileBuilder(tinyModel())
         builder.chunks.insert(("zzTp", [1, 2, 3]), at: 1)
-        XCTAssertEqual(try NNZReader.decode(builder.bytes()), tinyModel())
+        var decoded = try NNZReader.decode(builder.bytes())
+        XCTAssertEqual(decoded.ancillaryChunks, [AncillaryChunk(type: "zzTp", data: [1, 2, 3], afterKnownChunks: 1)])
+        XCTAssertEqual(try NNZWriter.encode(decoded), builder.bytes())
+        decoded.ancillaryChunks = []
+        XCTAssertEqual(decoded, tinyModel())
     }
 
     func testUnknownCriticalChunkIsRefusedByName() throws {

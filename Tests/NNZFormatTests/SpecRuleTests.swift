@@ -166,6 +166,22 @@ final class SpecRuleTests: XCTestCase {
         }
     }
 
+    /// Only unknown ancillary types can be carried; a chunk built in memory goes before NEND.
+    func testAncillaryChunksBuiltInMemory() throws {
+        var model = tinyModel()
+        model.ancillaryChunks = [AncillaryChunk(type: "abCd", data: [1]), AncillaryChunk(type: "wxyz", data: [2, 2], afterKnownChunks: 1)]
+        let bytes = try NNZWriter.encode(model)
+        let back = try NNZReader.decode(bytes)
+        XCTAssertEqual(back.ancillaryChunks, [AncillaryChunk(type: "wxyz", data: [2, 2], afterKnownChunks: 1),
+                                              AncillaryChunk(type: "abCd", data: [1], afterKnownChunks: 2)])
+        XCTAssertEqual(try NNZReader.chunks(bytes).map(\.type), ["ARCH", "wxyz", "TNSR", "abCd", "NEND"])
+        XCTAssertEqual(try NNZWriter.encode(back), bytes)
+        for bad in ["QNTZ", "test", "ab1d", "abc"] {
+            model.ancillaryChunks = [AncillaryChunk(type: bad, data: [])]
+            XCTAssertEqual(writeError(model)?.code, .writeFailed, bad)
+        }
+    }
+
     private func writeError(_ model: ModelFile) -> FormatError? {
         do { _ = try NNZWriter.encode(model); return nil } catch { return error }
     }
