@@ -21,9 +21,14 @@ import Darwin
 public enum NNZReader {
     /// Reads and validates the file at `path`.
     public static func read(path: String) throws(FormatError) -> ModelFile {
+        try readValidated(path: path).file
+    }
+
+    /// Reads and validates the file at `path`, keeping what validation derived (layer shapes).
+    public static func readValidated(path: String) throws(FormatError) -> ValidatedModel {
         let bytes = try readFile(path)
         do throws(FormatError) {
-            return try decode(bytes)
+            return try decodeValidated(bytes)
         } catch {
             throw error.at(path: path)
         }
@@ -65,14 +70,24 @@ public enum NNZReader {
 
     /// Decodes and validates a whole file held in memory.
     public static func decode(_ bytes: [UInt8]) throws(FormatError) -> ModelFile {
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(FormatError) -> ModelFile in try decode(buffer) }
-        }
-        return try result.get()
+        try decodeValidated(bytes).file
     }
 
     /// Decodes and validates a whole file held in memory.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatError) -> ModelFile {
+        try decodeValidated(bytes).file
+    }
+
+    /// Decodes and validates a whole file held in memory, keeping what validation derived.
+    public static func decodeValidated(_ bytes: [UInt8]) throws(FormatError) -> ValidatedModel {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(FormatError) -> ValidatedModel in try decodeValidated(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes and validates a whole file held in memory, keeping what validation derived.
+    public static func decodeValidated(_ bytes: UnsafeRawBufferPointer) throws(FormatError) -> ValidatedModel {
         var parser = Parser(bytes: bytes)
         return try parser.parse()
     }
@@ -85,6 +100,7 @@ struct Parser {
     var outputKind = OutputKind.scores
     var layers: [Layer] = []
     var outputWidth = 0
+    var layerShapes: [[Int]] = []
     var expected: [String: (index: Int, shape: [Int])] = [:]
     var tensors: [Tensor?] = []
     var normalization: InputNormalization?
@@ -103,7 +119,7 @@ struct Parser {
         ChunkType.metadata: 3, ChunkType.selfTest: 4, ChunkType.end: 5,
     ]
 
-    mutating func parse() throws(FormatError) -> ModelFile {
+    mutating func parse() throws(FormatError) -> ValidatedModel {
         try parseHeader()
         var position = Limits.headerSize
         var chunkCount = 0
@@ -195,9 +211,10 @@ struct Parser {
         if let metadata {
             try ModelFile.validate(metadata, inputCount: inputShape.reduce(1, *), outputWidth: outputWidth, outputKind: outputKind, offset: metadataOffset)
         }
-        return ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers, tensors: ordered,
-                         normalization: normalization, metadata: metadata ?? Metadata(), selfTest: selfTest,
-                         ancillaryChunks: ancillaryChunks, formatVersion: version)
+        let file = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers, tensors: ordered,
+                             normalization: normalization, metadata: metadata ?? Metadata(), selfTest: selfTest,
+                             ancillaryChunks: ancillaryChunks, formatVersion: version)
+        return ValidatedModel(alreadyValidated: file, layerOutputShapes: layerShapes)
     }
 
     mutating func parseHeader() throws(FormatError) {
@@ -285,6 +302,7 @@ struct Parser {
         try ModelFile.validateOutputKind(outputKind, layers: layers, offset: kindOffset)
         try ModelFile.validateTensorSizes(layers: layers, layerOffsets: offsets)
         outputWidth = shapes.last![0]
+        layerShapes = shapes
         let model = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers)
         for (i, (name, shape)) in model.expectedTensors.enumerated() { expected[name] = (i, shape) }
         tensors = Array(repeating: nil, count: expected.count)

@@ -87,6 +87,11 @@ extension ModelFile {
     /// Checks everything docs/FORMAT.md requires of a model, independent of its bytes.
     /// The writer calls it before encoding; the reader applies the same rules while decoding.
     public func validate() throws(FormatError) {
+        _ = try validatedLayerOutputShapes()
+    }
+
+    /// ``validate()``, returning the layer output shapes it derived on the way.
+    func validatedLayerOutputShapes() throws(FormatError) -> [[Int]] {
         try Self.validateHeaderFields(inputShape: inputShape, layers: layers)
         let shapes = try layerOutputShapes()
         try Self.validateOutputKind(outputKind, layers: layers, offset: nil)
@@ -102,6 +107,7 @@ extension ModelFile {
         for chunk in ancillaryChunks {
             if let problem = chunk.problem { throw FormatError(.malformed, problem) }
         }
+        return shapes
     }
 
     static func validateHeaderFields(inputShape: [Int], layers: [Layer]) throws(FormatError) {

@@ -22,11 +22,11 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let bytes: [UInt8]
-            let file: ModelFile
+            let file: ValidatedModel
             let chunks: [ChunkInfo]
             do throws(FormatError) {
                 bytes = try NNZReader.readFile(model)
-                (file, chunks) = try NNZReader.decodeWithChunks(bytes)
+                (file, chunks) = try NNZReader.decodeValidatedWithChunks(bytes)
             } catch {
                 throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error)
             }
@@ -45,16 +45,17 @@ struct ModelSummary {
     let rows: [Row]
     let selfTest: SelfTestReport?
 
-    init(file: ModelFile, chunks: [ChunkInfo], fileBytes: Int) throws {
+    init(file validated: ValidatedModel, chunks: [ChunkInfo], fileBytes: Int) throws {
+        let file = validated.file
         self.file = file
         self.chunks = chunks
         self.fileBytes = fileBytes
-        let shapes = try file.layerOutputShapes()
+        let shapes = validated.layerOutputShapes
         rows = file.layers.enumerated().map { index, layer in
             let parameters = layer.parameterShapes.reduce(0) { $0 + $1.reduce(1, *) }
             return Row(index: index, kind: layer.kindName, detail: layerDetail(layer), shape: shapes[index], parameters: parameters)
         }
-        selfTest = (try? Model(file: file))?.runSelfTest()
+        selfTest = (try? Model(validated: validated))?.runSelfTest()
     }
 
     var totalParameters: Int { rows.reduce(0) { $0 + $1.parameters } }
