@@ -308,57 +308,19 @@ struct Parser {
         tensors = Array(repeating: nil, count: expected.count)
     }
 
+    /// Opens the existential so the typed-throws static requirement is called on a concrete type.
+    static func decodeLayer<Format: LayerFormat>(_ format: Format.Type, kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
+        try Format.decode(kind: kind, from: &d, index: index)
+    }
+
     func parseLayer(_ d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let start = d.position
         let kind = try d.u8("kind of layer \(index)")
-        let dims = 1...Limits.maxDimension, strides = 1...Limits.maxStride, pads = 0...Limits.maxPad
-        let layer: Layer
-        switch kind {
-        case LayerKind.dense:
-            let inputs = try d.int("layer \(index) dense inputs", in: dims)
-            let outputs = try d.int("layer \(index) dense outputs", in: dims)
-            layer = .dense(DenseLayer(inputs: inputs, outputs: outputs, hasBias: try d.flag("layer \(index) has_bias")))
-        case LayerKind.conv2d:
-            let n = "layer \(index) conv2d"
-            let inC = try d.int("\(n) in_channels", in: dims), outC = try d.int("\(n) out_channels", in: dims)
-            let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-            let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-            let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-            layer = .conv2d(Conv2DLayer(inChannels: inC, outChannels: outC, kernelHeight: kh, kernelWidth: kw,
-                                        strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw,
-                                        hasBias: try d.flag("\(n) has_bias")))
-        case LayerKind.maxPool:
-            let n = "layer \(index) maxpool"
-            let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-            let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-            let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-            layer = .maxPool(MaxPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw))
-        case LayerKind.flatten: layer = .flatten
-        case LayerKind.relu: layer = .relu
-        case LayerKind.sigmoid: layer = .sigmoid
-        case LayerKind.tanh: layer = .tanh
-        case LayerKind.softmax: layer = .softmax
-        case LayerKind.dropout:
-            let ratio = try d.f32("layer \(index) dropout ratio")
-            let conventionOffset = d.position
-            let code = try d.u8("layer \(index) dropout convention")
-            guard let convention = DropoutConvention(rawValue: code) else {
-                throw d.error(.malformed, "layer \(index) dropout convention is \(code), expected 0 (inverted) or 1 (scale-at-inference)", at: conventionOffset)
-            }
-            layer = .dropout(DropoutLayer(ratio: ratio, convention: convention))
-        case LayerKind.batchNorm:
-            let axisOffset = d.position
-            let code = try d.u8("layer \(index) batchnorm axis")
-            guard let axis = BatchNormAxis(rawValue: code) else {
-                throw d.error(.malformed, "layer \(index) batchnorm axis is \(code), expected 0 (features) or 1 (channels)", at: axisOffset)
-            }
-            let channels = try d.int("layer \(index) batchnorm channels", in: dims)
-            let epsilon = try d.f32("layer \(index) batchnorm epsilon")
-            let momentum = try d.f32("layer \(index) batchnorm momentum")
-            layer = .batchNorm(BatchNormLayer(axis: axis, channels: channels, epsilon: epsilon, momentum: momentum))
-        default:
-            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds 1...10 of format \(FormatVersion.current)", at: start)
+        guard let format = Layer.formats.first(where: { $0.kindCodes.contains(kind) }) else {
+            let known = Layer.formats.flatMap { $0.kindCodes }
+            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds \(known.min()!)...\(known.max()!) of format \(FormatVersion.current)", at: start)
         }
+        let layer = try Self.decodeLayer(format, kind: kind, from: &d, index: index)
         if let problem = layer.fieldProblem {
             throw d.error(.malformed, "layer \(index) (\(layer.kindName)): \(problem)", at: start)
         }

@@ -16,7 +16,7 @@ extension ModelFile {
         for (index, layer) in layers.enumerated() {
             let offset = layerOffsets?[index]
             let chunk = layerOffsets == nil ? nil : ChunkType.architecture
-            if let padded = layer.paddedInputShape(for: shape),
+            if let padded = layer.format.materializedInputShape(for: shape),
                Self.elementCount(padded) > Limits.maxActivationElements {
                 // The runtime materializes the zero-padded input, so it is an activation too.
                 throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): zero-padded input \(padded.map(String.init).joined(separator: "×")) exceeds 2^28 elements per sample", offset: offset, chunk: chunk)
@@ -258,48 +258,10 @@ extension ModelFile {
     }
 }
 
-extension Layer {
-    /// Why this layer's own fields are out of range, or nil when they are fine.
-    var fieldProblem: String? {
-        let dims = 1...Limits.maxDimension, strides = 1...Limits.maxStride, pads = 0...Limits.maxPad
-        switch self {
-        case .dense(let d):
-            if !dims.contains(d.inputs) || !dims.contains(d.outputs) { return "sizes \(d.inputs)→\(d.outputs) outside 1...\(Limits.maxDimension)" }
-        case .conv2d(let c):
-            for v in [c.inChannels, c.outChannels, c.kernelHeight, c.kernelWidth] where !dims.contains(v) { return "dimension \(v) outside 1...\(Limits.maxDimension)" }
-            for v in [c.strideHeight, c.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-            for v in [c.padHeight, c.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
-        case .maxPool(let p):
-            for v in [p.kernelHeight, p.kernelWidth] where !dims.contains(v) { return "kernel \(v) outside 1...\(Limits.maxDimension)" }
-            for v in [p.strideHeight, p.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-            for v in [p.padHeight, p.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
-            if p.padHeight >= p.kernelHeight || p.padWidth >= p.kernelWidth { return "padding must be smaller than the kernel" }
-        case .dropout(let d):
-            if !(d.ratio.isFinite && d.ratio >= 0 && d.ratio < 1) { return "ratio \(d.ratio) outside [0, 1)" }
-        case .batchNorm(let b):
-            if !dims.contains(b.channels) { return "channels \(b.channels) outside 1...\(Limits.maxDimension)" }
-            if !(b.epsilon.isFinite && b.epsilon > 0) { return "epsilon \(b.epsilon) must be finite and > 0" }
-            if !b.momentum.isFinite { return "momentum \(b.momentum) must be finite" }
-        case .flatten, .relu, .sigmoid, .tanh, .softmax:
-            break
-        }
-        return nil
-    }
-}
-
 /// The first string that occurs twice when strings are compared as UTF-8 bytes (docs/FORMAT.md
 /// §6: no Unicode normalization, so `e\u{301}` and `\u{e9}` are different names).
 func firstRepeatedByteString(_ strings: [String]) -> String? {
     var seen = Set<[UInt8]>()
     for s in strings where !seen.insert(Array(s.utf8)).inserted { return s }
     return nil
-}
-
-extension Layer {
-    /// The zero-padded input a padded convolution materializes, `[C, H + 2·pad_h, W + 2·pad_w]`,
-    /// or nil when the layer pads nothing (or is not a convolution).
-    func paddedInputShape(for input: [Int]) -> [Int]? {
-        guard case .conv2d(let c) = self, input.count == 3, c.padHeight > 0 || c.padWidth > 0 else { return nil }
-        return [input[0], input[1] + 2 * c.padHeight, input[2] + 2 * c.padWidth]
-    }
 }

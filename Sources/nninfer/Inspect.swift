@@ -53,7 +53,7 @@ struct ModelSummary {
         let shapes = validated.layerOutputShapes
         rows = file.layers.enumerated().map { index, layer in
             let parameters = layer.parameterShapes.reduce(0) { $0 + $1.reduce(1, *) }
-            return Row(index: index, kind: layer.kindName, detail: layerDetail(layer), shape: shapes[index], parameters: parameters)
+            return Row(index: index, kind: layer.kindName, detail: layer.summary, shape: shapes[index], parameters: parameters)
         }
         selfTest = (try? Model(validated: validated))?.runSelfTest()
     }
@@ -169,18 +169,6 @@ struct ModelSummary {
             }
         }
         return j.text
-    }
-}
-
-func layerDetail(_ layer: Layer) -> String {
-    switch layer {
-    case .dense(let d): return "\(d.inputs)→\(d.outputs)" + (d.hasBias ? "" : " no bias")
-    case .conv2d(let c):
-        return "\(c.inChannels)→\(c.outChannels) \(c.kernelHeight)x\(c.kernelWidth) stride \(c.strideHeight),\(c.strideWidth) pad \(c.padHeight),\(c.padWidth)" + (c.hasBias ? "" : " no bias")
-    case .maxPool(let p): return "\(p.kernelHeight)x\(p.kernelWidth) stride \(p.strideHeight),\(p.strideWidth) pad \(p.padHeight),\(p.padWidth)"
-    case .dropout(let d): return "\(d.ratio) \(d.convention == .inverted ? "inverted" : "scale-at-inference")"
-    case .batchNorm(let b): return "\(b.axis == .features ? "features" : "channels") \(b.channels) eps \(b.epsilon)"
-    default: return ""
     }
 }
 
