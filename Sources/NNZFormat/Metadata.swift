@@ -1,21 +1,3 @@
-/// A typed metadata value.
-public enum MetadataValue: Equatable, Sendable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case stringList([String])
-
-    /// A short type name for messages: `string`, `number`, `bool`, `string list`.
-    public var typeName: String {
-        switch self {
-        case .string: return "string"
-        case .number: return "number"
-        case .bool: return "bool"
-        case .stringList: return "string list"
-        }
-    }
-}
-
 /// Key → typed value metadata, kept sorted by key (byte order of the UTF-8) so that the same
 /// metadata always serializes to the same bytes.
 ///
