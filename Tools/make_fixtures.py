@@ -247,7 +247,8 @@ GOOD_MODELS = {
 
 def with_ancillary(source_bytes: bytes) -> bytes:
     """The source file with two unknown ancillary chunks: one between the tensors, one before
-    NEND. A 1.0 reader must skip both and load the same model."""
+    NEND. A 1.0 reader must skip both and load the same model; a writer carries them along in
+    place (§11), so rewriting gives the same bytes."""
     chunks = split_chunks(source_bytes)
     first_tensor = next(i for i, (t, _) in enumerate(chunks) if t == "TNSR")
     chunks.insert(first_tensor + 1, ("prVt", b"private producer data \x00\x01\x02\xff"))
@@ -551,6 +552,51 @@ def hostile_files(good: dict) -> list:
         with_chunks(patched(xor_chunks, "test", bytes(zero))))
     add("test_width_wrong", "inconsistent", "self-test input_width 4 for a 3-input model",
         with_chunks(patched(xor_chunks, "test", bytes(test))))
+
+    # -- rules that keep two correct readers from disagreeing (§6, §9, §10) ---------------------
+    add("feature_names_duplicate", "inconsistent", "feature_names ['a', 'b', 'a']: a name twice "
+        "(names are compared as UTF-8 bytes)",
+        with_chunks(patched(xor_chunks, "META", nnz.encode_meta({"feature_names": ["a", "b", "a"]}))))
+    tiny_chunks = split_chunks(tiny)
+    add("class_labels_duplicate", "inconsistent", "class_labels ['yes', 'yes']: `predicted` "
+        "would be ambiguous", with_chunks(tiny_chunks[:-1] + [
+            ("META", nnz.encode_meta({"class_labels": ["yes", "yes"]}))] + tiny_chunks[-1:]))
+    add("shuffle_without_zlib", "malformed", "filter 1 (byte-shuffle) with codec 0 (stored raw): "
+        "byte-shuffle requires codec 1",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 0, 1, nnz.shuffle(raw, 4)))))
+    probs = model_from((3,), [dense(3, 2)], output_kind="probabilities")
+    add("probabilities_without_softmax", "inconsistent", "output kind 1 (class probabilities) "
+        "whose last layer is dense (needs softmax or sigmoid)",
+        with_chunks([("ARCH", arch_bytes(probs)), tensor_chunk("layers.0.weight", np.ones((3, 2), F32)),
+                     tensor_chunk("layers.0.bias", np.ones(2, F32)), ("NEND", b"")]))
+    add("file_length_over_limit", "limitExceeded", "xor_nobias.nnz whose header declares "
+        "file_length 2^31 + 1 (CRC valid): the limit applies to the declared length, so a short "
+        "file declaring too much is limitExceeded, not truncated",
+        nnz.encode_header(2 ** 31 + 1) + xor[28:])
+    norm = nnz.encode_norm({"kind": "minmax", "a": np.array([-3e38], F32),
+                            "b": np.array([3e38], F32)})
+    add("norm_minmax_overflow", "malformed", "min-max normalization min -3e38, max 3e38: max - min "
+        "overflows float32 (the message says so, not max <= min)",
+        with_chunks(patched(reg, "NORM", norm)))
+    add("zlib_missing_adler", "decompressionFailed", "a zlib stream without its 4-byte Adler-32: "
+        "every byte inflates but the stream never ends",
+        with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (3, 4), 48, 1, 0, zlib.compress(raw, 9)[:-4]))))
+    for pad, why in ((65535, "the 217-byte file of issue 8: "), (10000, "")):
+        padded = model_from((1, 1, 1), [conv2d(1, 1, (1, 1), (pad, pad), (pad, pad)),
+                                         plain("flatten")])
+        side = 1 + 2 * pad
+        add(f"conv_padded_input_{pad}", "limitExceeded", f"{why}input [1, 1, 1], conv2d 1->1 "
+            f"kernel 1x1 stride {pad} pad {pad} (output [1, 3, 3]): the zero-padded input "
+            f"1×{side}×{side} exceeds 2^28 elements per sample",
+            with_chunks([("ARCH", arch_bytes(padded)),
+                         tensor_chunk("layers.0.weight", np.full((1, 1, 1, 1), 2, F32)),
+                         tensor_chunk("layers.0.bias", np.full(1, 0.5, F32)), ("NEND", b"")]))
+    big = model_from((32768,), [dense(32768, 16384, has_bias=False)])
+    add("tensor_too_large", "limitExceeded", "dense 32768 -> 16384: layers.0.weight would be 2^31 "
+        "bytes (limit 2^30); refused on ARCH alone, before any TNSR",
+        with_chunks([("ARCH", arch_bytes(big)), ("NEND", b"")]))
     return files
 
 
@@ -618,7 +664,7 @@ def main():
             write(os.path.join(models_dir, f"with_ancillary.{suffix}"), f.read())
     readme.append(f"| with_ancillary.nnz | {len(data)} | regression.nnz plus two unknown ancillary "
                   f"chunks (`prVt` between the tensors, empty `zzzz` before NEND): a 1.0 reader "
-                  f"skips them | | same as regression | rewriting it gives regression.nnz |")
+                  f"skips them, carrying them along | | same as regression | rewriting it gives the same bytes |")
     write(os.path.join(models_dir, "README.md"), "\n".join(readme) + "\n")
 
     files = hostile_files(good)

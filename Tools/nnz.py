@@ -136,6 +136,9 @@ class Model:
     normalization None or {"kind": "standard"|"minmax", "a": float32[count], "b": float32[count]}
     metadata      dict key -> str | float | bool | list[str]
     self_test     None or {"tolerance": float, "inputs": float32[rows, F], "outputs": float32[rows, K]}
+    ancillary     unknown ancillary chunks carried along (§11), in file order: a list of
+                  (type, data bytes, known chunks before it); a 2-tuple (type, data) goes just
+                  before NEND
     """
     input_shape: tuple
     output_kind: str
@@ -144,6 +147,7 @@ class Model:
     normalization: dict | None = None
     metadata: dict = dataclasses.field(default_factory=dict)
     self_test: dict | None = None
+    ancillary: list = dataclasses.field(default_factory=list)
 
     @property
     def input_size(self) -> int:
@@ -229,6 +233,12 @@ def infer_shapes(input_shape, layers, offsets=None) -> list:
             if kind == "conv2d" and channels != layer["in_channels"]:
                 fail(i, "inconsistent", f"expects {layer['in_channels']} input channels but the "
                      f"previous output is {_shape_text(shape)}")
+            if kind == "conv2d" and (layer["pad_h"] or layer["pad_w"]):
+                # The zero-padded input is materialized, so it counts as an activation (§9).
+                padded = (channels, height + 2 * layer["pad_h"], width + 2 * layer["pad_w"])
+                if math.prod(padded) > MAX_ACTIVATION:
+                    fail(i, "limitExceeded", f"zero-padded input {'×'.join(map(str, padded))} "
+                         f"exceeds 2^28 elements per sample")
             spans = []
             for size, k, s, p, axis in ((height, layer["kernel_h"], layer["stride_h"],
                                          layer["pad_h"], "height"),
@@ -440,6 +450,7 @@ class _Reader:
         self.expected: dict = {}
         self.layer_offsets: list = []
         self.stage = -1                 # CHUNK_ORDER rank of the last known chunk
+        self.known_chunks = 0           # known chunks read so far (NEND excluded)
 
     def note(self, offset: int, length: int, text: str):
         """Record one field for `dump`."""
@@ -489,6 +500,11 @@ class _Reader:
             raise NNZError("malformed", f"min_reader {need_major}.{need_minor} is not valid for a "
                            f"format {major}.{minor} file (it must be at least 1.0 and at most the "
                            f"file's version)", 12)
+        if file_length > MAX_FILE_LENGTH:
+            # The limit is on the declared length: a short file declaring too much is too
+            # large, not cut short.
+            raise NNZError("limitExceeded", f"the header declares file_length {file_length}, more "
+                           f"than the limit of 2^31", 16)
         if file_length > size:
             raise NNZError("truncated", f"the file is {size} bytes but its header says "
                            f"{file_length}", size)
@@ -555,8 +571,9 @@ class _Reader:
                                f"{v[0]}.{v[1]} file; this reader knows format 1.0 and cannot "
                                f"read it", pos, ctype)
             self.note(start, end - start, f"data: {end - start} bytes of an unknown ancillary "
-                      f"chunk (skipped)")
+                      f"chunk (carried along)")
             self.info["skipped"].append((pos, ctype, end - start))
+            self.model.ancillary.append((ctype, bytes(self.data[start:end]), self.known_chunks))
             return
         rank = CHUNK_ORDER[ctype]
         if rank == self.stage and ctype != "TNSR":
@@ -566,6 +583,8 @@ class _Reader:
             raise NNZError("malformed", f"{ctype} out of order: known chunks come as ARCH, TNSR…, "
                            f"NORM, META, test, NEND", pos, ctype)
         self.stage = rank
+        if ctype != "NEND":
+            self.known_chunks += 1
         cursor = _Cursor(self, start, end, ctype)
         {"ARCH": self.read_arch, "TNSR": self.read_tensor, "NORM": self.read_norm,
          "META": self.read_meta, "test": self.read_test, "NEND": self.read_nend}[ctype](cursor, pos)
@@ -590,6 +609,10 @@ class _Reader:
             layers.append(self.read_layer(c, i))
         c.finish("the last layer")
         infer_shapes(input_shape, layers, self.layer_offsets)
+        if output_kind == "probabilities" and layers[-1]["kind"] not in ("softmax", "sigmoid"):
+            raise NNZError("inconsistent", f"output kind 1 (class probabilities) needs a final "
+                           f"softmax or sigmoid layer; the last layer is {layers[-1]['kind']}",
+                           pos + 8, "ARCH")
         self.expected = expected_tensors(layers)
         for name, (shape, index) in self.expected.items():
             if 4 * math.prod(shape) > MAX_TENSOR_BYTES:
@@ -663,7 +686,11 @@ class _Reader:
             raise c.error("malformed", f"tensor {name}: dtype {dtype}{reserved}; format 1.0 has "
                           f"only 1 = float32", at)
         codec = c.choice("codec", {0: "stored raw", 1: "zlib"})
+        filter_at = c.pos
         filt = c.choice("filter", {0: "none", 1: "byte-shuffle"})
+        if filt == "byte-shuffle" and codec == "stored raw":
+            raise c.error("malformed", f"tensor {name}: byte-shuffle filter requires codec 1 (zlib)",
+                          filter_at)
         rank, at = c.u8("rank")
         if not 1 <= rank <= MAX_TENSOR_RANK:
             raise c.error("malformed", f"tensor {name}: rank {rank}; a tensor has rank 1..4", at)
@@ -741,9 +768,14 @@ class _Reader:
         if kind == "minmax":
             with np.errstate(over="ignore"):
                 span = b - a                      # float32, as the runtime computes it
-            if not (np.all(b > a) and np.all(np.isfinite(span))):
-                raise c.error("malformed", "min-max normalization needs every max b > min a, "
-                              "with b - a finite in float32", b_at)
+            if not np.all(b > a):
+                i = int(np.argmin(b > a))
+                raise c.error("malformed", f"min-max normalization feature {i} has max {_f32_text(b[i])} <= "
+                              f"min {_f32_text(a[i])}", b_at)
+            if not np.all(np.isfinite(span)):
+                i = int(np.argmin(np.isfinite(span)))
+                raise c.error("malformed", f"min-max normalization feature {i}: max - min "
+                              f"({_f32_text(b[i])} - {_f32_text(a[i])}) overflows float32", b_at)
         self.model.normalization = {"kind": kind, "a": a, "b": b}
 
     # -- §6 META ------------------------------------------------------------------------------
@@ -793,8 +825,10 @@ class _Reader:
             if len(value) != self.model.input_size:
                 raise c.error("inconsistent", f"feature_names has {len(value)} names, the model "
                               f"has {self.model.input_size} input values", at)
-            if len(set(value)) != len(value):
-                raise c.error("inconsistent", "feature_names holds a name twice", at)
+            repeated = _first_repeated(value)
+            if repeated is not None:
+                raise c.error("inconsistent", f"feature_names holds the name {repeated!r} twice "
+                              f"(names are compared as UTF-8 bytes)", at)
         if key == "class_labels":
             if self.model.output_kind == "regression":
                 raise c.error("inconsistent", "class_labels on a regression model (output kind 2)",
@@ -803,6 +837,10 @@ class _Reader:
             if len(value) != width:
                 raise c.error("inconsistent", f"class_labels has {len(value)} labels, the model "
                               f"has {width} outputs", at)
+            repeated = _first_repeated(value)
+            if repeated is not None:
+                raise c.error("inconsistent", f"class_labels holds the label {repeated!r} twice "
+                              f"(labels are compared as UTF-8 bytes)", at)
 
     # -- §7 test ------------------------------------------------------------------------------
 
@@ -845,6 +883,17 @@ class _Reader:
         self.model.tensors = {name: self.model.tensors[name] for name in self.expected}
 
 
+def _first_repeated(names) -> str | None:
+    """The first name that occurs twice, comparing UTF-8 bytes (no Unicode normalization, §6)."""
+    seen = set()
+    for name in names:
+        key = name.encode("utf-8")
+        if key in seen:
+            return name
+        seen.add(key)
+    return None
+
+
 def _printable_type(type_bytes: bytes) -> str | None:
     return type_bytes.decode("ascii") if _is_chunk_type(type_bytes) else None
 
@@ -881,6 +930,9 @@ def _inflate_exact(stored, raw_length: int, name: str, offset: int) -> bytes:
     except zlib.error as e:
         raise fail(f"zlib stream is corrupt ({e})") from None
     if not inflater.eof:
+        if len(out) == raw_length and not inflater.unconsumed_tail:
+            raise fail(f"zlib stream ends before its end marker / Adler-32 checksum (all "
+                       f"{raw_length} bytes inflated)")
         if len(out) == raw_length:
             raise fail(f"the zlib stream inflates to more than raw_length = {raw_length} bytes, "
                        f"or does not end")
@@ -1077,6 +1129,18 @@ def model_chunks(model: Model) -> list:
         chunks.append(("META", encode_meta(model.metadata)))
     if model.self_test is not None:
         chunks.append(("test", encode_test(model.self_test)))
+    # Each carried ancillary chunk goes after as many known chunks as preceded it in the file it
+    # came from (at least ARCH, at most all of them), in order (§11).
+    placed = [[] for _ in chunks]
+    for entry in model.ancillary:
+        ctype, data = entry[0], bytes(entry[1])
+        after = entry[2] if len(entry) > 2 else len(chunks)
+        if not (_is_chunk_type(ctype.encode("ascii", "replace")) and ctype[0].islower()) \
+                or ctype in CHUNK_ORDER:
+            raise NNZError("writeFailed", f"chunk type {ctype!r} is not an unknown ancillary type "
+                           f"(4 ASCII letters, the first lowercase, not a format 1.0 chunk)")
+        placed[max(1, min(after, len(chunks))) - 1].append((ctype, data))
+    chunks = [c for known, extra in zip(chunks, placed) for c in [known] + extra]
     chunks.append(("NEND", b""))
     return chunks
 

@@ -203,8 +203,7 @@ def test_good_fixtures():
             norms.add((model.normalization["kind"], len(model.normalization["a"]) == 1))
         with check(f"{name}: round trip byte for byte"):
             data = read(path)
-            source = read(os.path.join(MODELS, "regression.nnz")) if name == "with_ancillary" else data
-            assert nnz.encode_model(model) == source
+            assert nnz.encode_model(model) == data
         if model.self_test is not None:
             with check(f"{name}: self-test passes"):
                 passed, worst, tolerance = nnz.run_self_test(model)
@@ -250,10 +249,32 @@ def test_good_fixtures():
         assert free == {str, float, bool, list}, free
         keys = [k.encode() for k in meta]
         assert keys == sorted(keys)
-    with check("with_ancillary.nnz holds two skipped ancillary chunks"):
+    with check("with_ancillary.nnz holds two ancillary chunks, carried along in place"):
         info = {}
-        nnz.read_model(os.path.join(MODELS, "with_ancillary.nnz"), info=info)
+        model = nnz.read_model(os.path.join(MODELS, "with_ancillary.nnz"), info=info)
         assert [s[1] for s in info["skipped"]] == ["prVt", "zzzz"]
+        plain_info = {}
+        plain = nnz.read_model(os.path.join(MODELS, "regression.nnz"), info=plain_info)
+        known = len(plain_info["chunks"]) - 1          # every chunk but NEND
+        assert model.ancillary == [("prVt", b"private producer data \x00\x01\x02\xff", 2),
+                                   ("zzzz", b"", known)], model.ancillary
+        model.ancillary = []
+        assert nnz.encode_model(model) == nnz.encode_model(plain) == read(os.path.join(MODELS, "regression.nnz"))
+    with check("ancillary chunks built in memory go before NEND, in order; bad types refused"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.ancillary = [("abCd", b"1"), ("wxyz", b"22", 1)]
+        data = nnz.encode_model(model)
+        back = nnz.read_bytes(data)
+        assert back.ancillary == [("wxyz", b"22", 1), ("abCd", b"1", 2)], back.ancillary
+        assert nnz.encode_model(back) == data
+        for bad in ("QNTZ", "test", "ab1d", "abc"):
+            model.ancillary = [(bad, b"")]
+            try:
+                nnz.encode_model(model)
+            except nnz.NNZError as e:
+                assert e.code == "writeFailed", e
+            else:
+                raise AssertionError(f"{bad} written")
     with check("both codecs occur among the fixtures"):
         codecs = set()
         for name in names:
@@ -290,6 +311,60 @@ def test_hostile():
     with check("hostile: needs-newer-reader names the version"):
         e = expect_error(read(os.path.join(HOSTILE, "needs_reader_1_1.nnz")), "unsupportedVersion")
         assert "1.1" in e.message
+
+
+# Issue 8's spec rules: each hostile file's message names the real cause, in the same words as
+# the Swift reader (Tests/NNZFormatTests/SpecRuleTests.swift holds the same table).
+RULE_MESSAGES = {
+    "feature_names_duplicate.nnz": "compared as UTF-8 bytes",
+    "class_labels_duplicate.nnz": "compared as UTF-8 bytes",
+    "shuffle_without_zlib.nnz": "byte-shuffle filter requires codec 1 (zlib)",
+    "probabilities_without_softmax.nnz": "needs a final softmax or sigmoid layer",
+    "file_length_over_limit.nnz": "file_length 2147483649",
+    "norm_minmax_overflow.nnz": "overflows float32",
+    "zlib_missing_adler.nnz": "ends before its end marker / Adler-32 checksum",
+    "conv_padded_input_65535.nnz": "layer 0 (conv2d): zero-padded input 1×131071×131071 exceeds "
+                                   "2^28 elements per sample",
+    "conv_padded_input_10000.nnz": "layer 0 (conv2d): zero-padded input 1×20001×20001 exceeds "
+                                   "2^28 elements per sample",
+    "tensor_too_large.nnz": "layers.0.weight",
+}
+
+
+def test_spec_rules():
+    for file, phrase in RULE_MESSAGES.items():
+        with check(f"rule {file}: the message names the cause"):
+            try:
+                nnz.read_model(os.path.join(HOSTILE, file))
+            except nnz.NNZError as e:
+                assert phrase in e.message, e.message
+            else:
+                raise AssertionError("accepted")
+    with check("rule: the 217-byte file of issue 8 is 217 bytes, refused at ARCH"):
+        data = read(os.path.join(HOSTILE, "conv_padded_input_65535.nnz"))
+        assert len(data) == 217
+        assert expect_error(data, "limitExceeded").chunk == "ARCH"
+    with check("rule: names are byte strings, e\\u0301 and \\u00e9 are two names"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.metadata = {"feature_names": ["e\u0301", "\u00e9"],
+                          "class_labels": ["\u00c5", "A\u030a"],
+                          "x.e\u0301": 1.0, "x.\u00e9": 2.0}
+        data = nnz.encode_model(model)
+        back = nnz.read_bytes(data)
+        assert back.metadata["feature_names"] == ["e\u0301", "\u00e9"]
+        assert back.metadata["x.\u00e9"] == 2.0 and len(back.metadata) == 4
+        assert nnz.encode_model(back) == data
+    with check("rule: output kind 1 takes a final softmax or sigmoid, nothing else"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny.nnz"))
+        model.layers[1] = {"kind": "sigmoid"}
+        nnz.read_bytes(nnz.encode_model(model))
+        model.layers[1] = {"kind": "relu"}
+        try:
+            nnz.encode_model(model)
+        except nnz.NNZError as e:
+            assert e.code == "writeFailed" and "softmax or sigmoid" in e.message, e
+        else:
+            raise AssertionError("written")
 
 
 def test_sweeps():
@@ -406,7 +481,10 @@ def test_writer():
         mixed = [chunks[0], extra] + [c for c in chunks if c[0] == "TNSR"][::-1] + [extra] \
             + [c for c in chunks[1:] if c[0] != "TNSR"][:-1] + [extra, chunks[-1]]
         assert len(mixed) == len(chunks) + 3
-        assert nnz.encode_model(nnz.read_bytes(nnz.assemble(mixed))) == original
+        model = nnz.read_bytes(nnz.assemble(mixed))
+        assert [a[:2] for a in model.ancillary] == [extra] * 3, model.ancillary
+        model.ancillary = []
+        assert nnz.encode_model(model) == original
     with check("reader: a file of version 1.7 with min_reader 1.0 is accepted"):
         from make_fixtures import split_chunks
         chunks = split_chunks(read(os.path.join(MODELS, "tiny.nnz")))
@@ -464,7 +542,7 @@ def test_cli():
 
 
 def main():
-    for test in (test_primitives, test_good_fixtures, test_hostile, test_sweeps, test_writer, test_cli):
+    for test in (test_primitives, test_good_fixtures, test_hostile, test_spec_rules, test_sweeps, test_writer, test_cli):
         test()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0

@@ -253,6 +253,9 @@ func zlibInflate(_ stored: UnsafeRawBufferPointer, rawLength: Int) -> Result<[UI
         return .success(out)
     case Z_BUF_ERROR where produced > rawLength, Z_OK where produced > rawLength:
         return .failure(InflateFailure(reason: "zlib stream inflates past raw_length \(rawLength)"))
+    case Z_BUF_ERROR where produced == rawLength:
+        // Every byte arrived but the input ran out before the final block or the Adler-32.
+        return .failure(InflateFailure(reason: "zlib stream ends before its end marker / Adler-32 checksum (all \(rawLength) bytes inflated)"))
     case Z_BUF_ERROR:
         return .failure(InflateFailure(reason: "zlib stream ends early after \(produced) of \(rawLength) bytes"))
     default:

@@ -33,7 +33,13 @@ extension NNZReader {
     /// let (model, chunks) = try NNZReader.decodeWithChunks(bytes)
     /// ```
     public static func decodeWithChunks(_ bytes: [UInt8]) throws(FormatError) -> (model: ModelFile, chunks: [ChunkInfo]) {
-        let model = try decode(bytes)
+        let (model, chunks) = try decodeValidatedWithChunks(bytes)
+        return (model.file, chunks)
+    }
+
+    /// ``decodeWithChunks(_:)``, keeping what validation derived (layer shapes).
+    public static func decodeValidatedWithChunks(_ bytes: [UInt8]) throws(FormatError) -> (model: ValidatedModel, chunks: [ChunkInfo]) {
+        let model = try decodeValidated(bytes)
         return (model, listChunks(bytes))
     }
 

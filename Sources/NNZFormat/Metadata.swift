@@ -1,23 +1,8 @@
-/// A typed metadata value.
-public enum MetadataValue: Equatable, Sendable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case stringList([String])
-
-    /// A short type name for messages: `string`, `number`, `bool`, `string list`.
-    public var typeName: String {
-        switch self {
-        case .string: return "string"
-        case .number: return "number"
-        case .bool: return "bool"
-        case .stringList: return "string list"
-        }
-    }
-}
-
 /// Key → typed value metadata, kept sorted by key (byte order of the UTF-8) so that the same
 /// metadata always serializes to the same bytes.
+///
+/// Keys are compared as UTF-8 byte strings, never with Unicode normalization (Swift's `==` on
+/// `String` is canonical equivalence): `e\u{301}` and `\u{e9}` are two different keys.
 ///
 /// Well-known keys have typed accessors; any other key is free for the producer's use.
 ///
@@ -41,7 +26,7 @@ public struct Metadata: Equatable, Sendable {
 
     public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
         lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
     }
 
     /// Whether there are no entries (the writer then omits the META chunk).
@@ -51,11 +36,11 @@ public struct Metadata: Equatable, Sendable {
     public subscript(key: String) -> MetadataValue? {
         get {
             let index = insertionIndex(of: key)
-            return index < entries.count && entries[index].key == key ? entries[index].value : nil
+            return index < entries.count && entries[index].key.utf8.elementsEqual(key.utf8) ? entries[index].value : nil
         }
         set {
             let index = insertionIndex(of: key)
-            let present = index < entries.count && entries[index].key == key
+            let present = index < entries.count && entries[index].key.utf8.elementsEqual(key.utf8)
             switch (present, newValue) {
             case (true, let value?): entries[index].value = value
             case (true, nil): entries.remove(at: index)

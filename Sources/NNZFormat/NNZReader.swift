@@ -21,9 +21,14 @@ import Darwin
 public enum NNZReader {
     /// Reads and validates the file at `path`.
     public static func read(path: String) throws(FormatError) -> ModelFile {
+        try readValidated(path: path).file
+    }
+
+    /// Reads and validates the file at `path`, keeping what validation derived (layer shapes).
+    public static func readValidated(path: String) throws(FormatError) -> ValidatedModel {
         let bytes = try readFile(path)
         do throws(FormatError) {
-            return try decode(bytes)
+            return try decodeValidated(bytes)
         } catch {
             throw error.at(path: path)
         }
@@ -65,32 +70,46 @@ public enum NNZReader {
 
     /// Decodes and validates a whole file held in memory.
     public static func decode(_ bytes: [UInt8]) throws(FormatError) -> ModelFile {
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(FormatError) -> ModelFile in try decode(buffer) }
-        }
-        return try result.get()
+        try decodeValidated(bytes).file
     }
 
     /// Decodes and validates a whole file held in memory.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatError) -> ModelFile {
+        try decodeValidated(bytes).file
+    }
+
+    /// Decodes and validates a whole file held in memory, keeping what validation derived.
+    public static func decodeValidated(_ bytes: [UInt8]) throws(FormatError) -> ValidatedModel {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(FormatError) -> ValidatedModel in try decodeValidated(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes and validates a whole file held in memory, keeping what validation derived.
+    public static func decodeValidated(_ bytes: UnsafeRawBufferPointer) throws(FormatError) -> ValidatedModel {
         var parser = Parser(bytes: bytes)
         return try parser.parse()
     }
 }
 
-private struct Parser {
+struct Parser {
     let bytes: UnsafeRawBufferPointer
     var version = FormatVersion.current
     var inputShape: [Int] = []
     var outputKind = OutputKind.scores
     var layers: [Layer] = []
     var outputWidth = 0
+    var layerShapes: [[Int]] = []
     var expected: [String: (index: Int, shape: [Int])] = [:]
     var tensors: [Tensor?] = []
     var normalization: InputNormalization?
     var metadata: Metadata?
     var metadataOffset = 0
     var selfTest: SelfTest?
+    var ancillaryChunks: [AncillaryChunk] = []
+    /// Known chunks read so far (NEND excluded): where the next unknown ancillary chunk sits.
+    var knownChunks = 0
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -100,7 +119,7 @@ private struct Parser {
         ChunkType.metadata: 3, ChunkType.selfTest: 4, ChunkType.end: 5,
     ]
 
-    mutating func parse() throws(FormatError) -> ModelFile {
+    mutating func parse() throws(FormatError) -> ValidatedModel {
         try parseHeader()
         var position = Limits.headerSize
         var chunkCount = 0
@@ -167,11 +186,15 @@ private struct Parser {
                 if critical {
                     throw FormatError(.unknownCriticalChunk, "unknown critical chunk \(type): the file is format \(version), this reader knows format \(FormatVersion.current); a newer reader is needed", offset: position, chunk: type)
                 }
-                data.position = data.end // unknown ancillary: skipped
+                // Unknown ancillary: carried along, byte for byte, with its place among the known chunks.
+                ancillaryChunks.append(AncillaryChunk(type: type, data: Array(UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + length)])),
+                                                      afterKnownChunks: knownChunks))
+                data.position = data.end
             }
             guard data.remaining == 0 else {
                 throw FormatError(.malformed, "\(data.remaining) unexpected bytes at the end of the chunk", offset: data.position, chunk: type)
             }
+            if Self.orderRank[type] != nil, type != ChunkType.end { knownChunks += 1 }
             position = dataStart + length + 4
         }
         guard position == bytes.count else {
@@ -188,9 +211,10 @@ private struct Parser {
         if let metadata {
             try ModelFile.validate(metadata, inputCount: inputShape.reduce(1, *), outputWidth: outputWidth, outputKind: outputKind, offset: metadataOffset)
         }
-        return ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers, tensors: ordered,
-                         normalization: normalization, metadata: metadata ?? Metadata(), selfTest: selfTest,
-                         formatVersion: version)
+        let file = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers, tensors: ordered,
+                             normalization: normalization, metadata: metadata ?? Metadata(), selfTest: selfTest,
+                             ancillaryChunks: ancillaryChunks, formatVersion: version)
+        return ValidatedModel(alreadyValidated: file, layerOutputShapes: layerShapes)
     }
 
     mutating func parseHeader() throws(FormatError) {
@@ -224,6 +248,11 @@ private struct Parser {
         }
         guard readerMajor >= 1, needed <= version else {
             throw FormatError(.malformed, "min_reader version \(needed) is not a valid version for a format \(version) file", offset: 12)
+        }
+        // The limit is on the declared length, so a short file declaring too much is refused as
+        // too large rather than as cut short.
+        guard declaredLength <= UInt64(Limits.maxFileLength) else {
+            throw FormatError(.limitExceeded, "the header declares file_length \(declaredLength); the format's limit is \(Limits.maxFileLength) (2^31) bytes", offset: 16)
         }
         guard declaredLength == UInt64(bytes.count) else {
             if declaredLength > UInt64(bytes.count) {
@@ -270,63 +299,28 @@ private struct Parser {
             layers.append(try parseLayer(&d, index: index))
         }
         let shapes = try ModelFile.layerOutputShapes(inputShape: inputShape, layers: layers, layerOffsets: offsets)
+        try ModelFile.validateOutputKind(outputKind, layers: layers, offset: kindOffset)
+        try ModelFile.validateTensorSizes(layers: layers, layerOffsets: offsets)
         outputWidth = shapes.last![0]
+        layerShapes = shapes
         let model = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers)
         for (i, (name, shape)) in model.expectedTensors.enumerated() { expected[name] = (i, shape) }
         tensors = Array(repeating: nil, count: expected.count)
     }
 
+    /// Opens the existential so the typed-throws static requirement is called on a concrete type.
+    static func decodeLayer<Format: LayerFormat>(_ format: Format.Type, kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
+        try Format.decode(kind: kind, from: &d, index: index)
+    }
+
     func parseLayer(_ d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let start = d.position
         let kind = try d.u8("kind of layer \(index)")
-        let dims = 1...Limits.maxDimension, strides = 1...Limits.maxStride, pads = 0...Limits.maxPad
-        let layer: Layer
-        switch kind {
-        case LayerKind.dense:
-            let inputs = try d.int("layer \(index) dense inputs", in: dims)
-            let outputs = try d.int("layer \(index) dense outputs", in: dims)
-            layer = .dense(DenseLayer(inputs: inputs, outputs: outputs, hasBias: try d.flag("layer \(index) has_bias")))
-        case LayerKind.conv2d:
-            let n = "layer \(index) conv2d"
-            let inC = try d.int("\(n) in_channels", in: dims), outC = try d.int("\(n) out_channels", in: dims)
-            let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-            let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-            let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-            layer = .conv2d(Conv2DLayer(inChannels: inC, outChannels: outC, kernelHeight: kh, kernelWidth: kw,
-                                        strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw,
-                                        hasBias: try d.flag("\(n) has_bias")))
-        case LayerKind.maxPool:
-            let n = "layer \(index) maxpool"
-            let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-            let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-            let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-            layer = .maxPool(MaxPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw))
-        case LayerKind.flatten: layer = .flatten
-        case LayerKind.relu: layer = .relu
-        case LayerKind.sigmoid: layer = .sigmoid
-        case LayerKind.tanh: layer = .tanh
-        case LayerKind.softmax: layer = .softmax
-        case LayerKind.dropout:
-            let ratio = try d.f32("layer \(index) dropout ratio")
-            let conventionOffset = d.position
-            let code = try d.u8("layer \(index) dropout convention")
-            guard let convention = DropoutConvention(rawValue: code) else {
-                throw d.error(.malformed, "layer \(index) dropout convention is \(code), expected 0 (inverted) or 1 (scale-at-inference)", at: conventionOffset)
-            }
-            layer = .dropout(DropoutLayer(ratio: ratio, convention: convention))
-        case LayerKind.batchNorm:
-            let axisOffset = d.position
-            let code = try d.u8("layer \(index) batchnorm axis")
-            guard let axis = BatchNormAxis(rawValue: code) else {
-                throw d.error(.malformed, "layer \(index) batchnorm axis is \(code), expected 0 (features) or 1 (channels)", at: axisOffset)
-            }
-            let channels = try d.int("layer \(index) batchnorm channels", in: dims)
-            let epsilon = try d.f32("layer \(index) batchnorm epsilon")
-            let momentum = try d.f32("layer \(index) batchnorm momentum")
-            layer = .batchNorm(BatchNormLayer(axis: axis, channels: channels, epsilon: epsilon, momentum: momentum))
-        default:
-            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds 1...10 of format \(FormatVersion.current)", at: start)
+        guard let format = Layer.formats.first(where: { $0.kindCodes.contains(kind) }) else {
+            let known = Layer.formats.flatMap { $0.kindCodes }
+            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds \(known.min()!)...\(known.max()!) of format \(FormatVersion.current)", at: start)
         }
+        let layer = try Self.decodeLayer(format, kind: kind, from: &d, index: index)
         if let problem = layer.fieldProblem {
             throw d.error(.malformed, "layer \(index) (\(layer.kindName)): \(problem)", at: start)
         }
@@ -353,6 +347,9 @@ private struct Parser {
         guard codec <= 1 else { throw d.error(.malformed, "tensor \(name) has codec \(codec), expected 0 (raw) or 1 (zlib)", at: codecOffset) }
         let filter = try d.u8("filter")
         guard filter <= 1 else { throw d.error(.malformed, "tensor \(name) has filter \(filter), expected 0 (none) or 1 (byte-shuffle)", at: codecOffset + 1) }
+        guard filter == 0 || codec == 1 else {
+            throw d.error(.malformed, "tensor \(name): byte-shuffle filter requires codec 1 (zlib)", at: codecOffset + 1)
+        }
         let rankOffset = d.position
         let rank = Int(try d.u8("rank"))
         guard (1...Limits.maxTensorRank).contains(rank) else {

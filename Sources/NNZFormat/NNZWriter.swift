@@ -27,9 +27,9 @@ public enum NNZWriter {
         out.u64(0) // file_length, patched below
         out.u32(UInt32(0)) // header CRC, patched below
 
-        appendChunk(ChunkType.architecture, architectureData(model), to: &out)
+        var known: [(type: String, data: [UInt8])] = [(ChunkType.architecture, architectureData(model))]
         for tensor in model.tensors {
-            appendChunk(ChunkType.tensor, tensorData(tensor), to: &out)
+            known.append((ChunkType.tensor, tensorData(tensor)))
         }
         if let n = model.normalization {
             var data = ByteSink()
@@ -37,10 +37,10 @@ public enum NNZWriter {
             data.u32(n.first.count)
             data.floats(n.first)
             data.floats(n.second)
-            appendChunk(ChunkType.normalization, data.bytes, to: &out)
+            known.append((ChunkType.normalization, data.bytes))
         }
         if !model.metadata.isEmpty {
-            appendChunk(ChunkType.metadata, metadataData(model.metadata), to: &out)
+            known.append((ChunkType.metadata, metadataData(model.metadata)))
         }
         if let t = model.selfTest {
             var data = ByteSink()
@@ -50,7 +50,16 @@ public enum NNZWriter {
             data.u32(t.outputs.first?.count ?? 0)
             for row in t.inputs { data.floats(row) }
             for row in t.outputs { data.floats(row) }
-            appendChunk(ChunkType.selfTest, data.bytes, to: &out)
+            known.append((ChunkType.selfTest, data.bytes))
+        }
+        // Each carried ancillary chunk goes after as many known chunks as preceded it in the
+        // file it came from (at least ARCH, at most all): docs/FORMAT.md §11.
+        for (index, chunk) in known.enumerated() {
+            appendChunk(chunk.type, chunk.data, to: &out)
+            let placed = index + 1
+            for a in model.ancillaryChunks where max(1, min(a.afterKnownChunks, known.count)) == placed {
+                appendChunk(a.type, a.data, to: &out)
+            }
         }
         appendChunk(ChunkType.end, [], to: &out)
 
@@ -134,27 +143,9 @@ public enum NNZWriter {
         for dim in model.inputShape { d.u32(dim) }
         d.u32(model.layers.count)
         for layer in model.layers {
-            switch layer {
-            case .dense(let l):
-                d.u8(LayerKind.dense); d.u32(l.inputs); d.u32(l.outputs); d.u8(l.hasBias ? 1 : 0)
-            case .conv2d(let c):
-                d.u8(LayerKind.conv2d)
-                for v in [c.inChannels, c.outChannels, c.kernelHeight, c.kernelWidth,
-                          c.strideHeight, c.strideWidth, c.padHeight, c.padWidth] { d.u32(v) }
-                d.u8(c.hasBias ? 1 : 0)
-            case .maxPool(let p):
-                d.u8(LayerKind.maxPool)
-                for v in [p.kernelHeight, p.kernelWidth, p.strideHeight, p.strideWidth, p.padHeight, p.padWidth] { d.u32(v) }
-            case .flatten: d.u8(LayerKind.flatten)
-            case .relu: d.u8(LayerKind.relu)
-            case .sigmoid: d.u8(LayerKind.sigmoid)
-            case .tanh: d.u8(LayerKind.tanh)
-            case .softmax: d.u8(LayerKind.softmax)
-            case .dropout(let l):
-                d.u8(LayerKind.dropout); d.f32(l.ratio); d.u8(l.convention.rawValue)
-            case .batchNorm(let b):
-                d.u8(LayerKind.batchNorm); d.u8(b.axis.rawValue); d.u32(b.channels); d.f32(b.epsilon); d.f32(b.momentum)
-            }
+            let format = layer.format
+            d.u8(format.kindCode)
+            format.encode(into: &d)
         }
         return d.bytes
     }
@@ -195,20 +186,6 @@ public enum NNZWriter {
         }
         return d.bytes
     }
-}
-
-/// Layer kind codes in ARCH (docs/FORMAT.md §3).
-enum LayerKind {
-    static let dense: UInt8 = 1
-    static let conv2d: UInt8 = 2
-    static let maxPool: UInt8 = 3
-    static let flatten: UInt8 = 4
-    static let relu: UInt8 = 5
-    static let sigmoid: UInt8 = 6
-    static let tanh: UInt8 = 7
-    static let softmax: UInt8 = 8
-    static let dropout: UInt8 = 9
-    static let batchNorm: UInt8 = 10
 }
 
 /// Tensor dtype codes (docs/FORMAT.md §4).

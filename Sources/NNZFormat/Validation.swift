@@ -16,9 +16,14 @@ extension ModelFile {
         for (index, layer) in layers.enumerated() {
             let offset = layerOffsets?[index]
             let chunk = layerOffsets == nil ? nil : ChunkType.architecture
+            if let padded = layer.format.materializedInputShape(for: shape),
+               Self.elementCount(padded) > Limits.maxActivationElements {
+                // The runtime materializes the zero-padded input, so it is an activation too.
+                throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): zero-padded input \(padded.map(String.init).joined(separator: "×")) exceeds 2^28 elements per sample", offset: offset, chunk: chunk)
+            }
             switch layer.outputShape(for: shape) {
             case .success(let next):
-                let elements = next.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+                let elements = Self.elementCount(next)
                 guard elements <= Limits.maxActivationElements else {
                     throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)) outputs \(next), \(elements) values; the limit is \(Limits.maxActivationElements)", offset: offset, chunk: chunk)
                 }
@@ -32,6 +37,35 @@ extension ModelFile {
             throw FormatError(.inconsistent, "the last layer outputs \(shape); the model output must be flat (add a flatten layer)", offset: layerOffsets?.last, chunk: layerOffsets == nil ? nil : ChunkType.architecture)
         }
         return shapes
+    }
+
+    /// Π shape, saturating at `Int.max` instead of overflowing.
+    static func elementCount(_ shape: [Int]) -> Int {
+        shape.reduce(1) { let (p, o) = $0.multipliedReportingOverflow(by: $1); return o ? Int.max : p }
+    }
+
+    /// Output kind 1 promises probabilities, so the last layer must produce them (softmax, or
+    /// sigmoid for independent yes/no outputs, which nntrain exports as kind 1).
+    static func validateOutputKind(_ kind: OutputKind, layers: [Layer], offset: Int?) throws(FormatError) {
+        guard kind == .probabilities, let last = layers.last else { return }
+        switch last {
+        case .softmax, .sigmoid: return
+        default:
+            throw FormatError(.inconsistent, "output kind 1 (class probabilities) needs a final softmax or sigmoid layer; the last layer is \(last.kindName)", offset: offset, chunk: offset == nil ? nil : ChunkType.architecture)
+        }
+    }
+
+    /// Every tensor the layers need must fit the 2^30-byte tensor limit; checked on ARCH alone,
+    /// so a reader refuses an impossible architecture before any TNSR.
+    static func validateTensorSizes(layers: [Layer], layerOffsets: [Int]?) throws(FormatError) {
+        for (index, layer) in layers.enumerated() {
+            for (name, shape) in zip(layer.parameterNames, layer.parameterShapes) {
+                let bytes = elementCount(shape).multipliedReportingOverflow(by: 4)
+                guard !bytes.overflow, bytes.partialValue <= Limits.maxTensorBytes else {
+                    throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): tensor layers.\(index).\(name) \(shape) would be more than \(Limits.maxTensorBytes) bytes", offset: layerOffsets?[index], chunk: layerOffsets == nil ? nil : ChunkType.architecture)
+                }
+            }
+        }
     }
 
     /// Width of the model output (the last layer's flat size).
@@ -53,13 +87,27 @@ extension ModelFile {
     /// Checks everything docs/FORMAT.md requires of a model, independent of its bytes.
     /// The writer calls it before encoding; the reader applies the same rules while decoding.
     public func validate() throws(FormatError) {
+        _ = try validatedLayerOutputShapes()
+    }
+
+    /// ``validate()``, returning the layer output shapes it derived on the way.
+    func validatedLayerOutputShapes() throws(FormatError) -> [[Int]] {
         try Self.validateHeaderFields(inputShape: inputShape, layers: layers)
         let shapes = try layerOutputShapes()
+        try Self.validateOutputKind(outputKind, layers: layers, offset: nil)
+        try Self.validateTensorSizes(layers: layers, layerOffsets: nil)
         let outputWidth = shapes.last?[0] ?? inputElementCount
         try validateTensors()
         if let normalization { try Self.validate(normalization, inputCount: inputElementCount, offset: nil) }
         try Self.validate(metadata, inputCount: inputElementCount, outputWidth: outputWidth, outputKind: outputKind, offset: nil)
         if let selfTest { try Self.validate(selfTest, inputWidth: inputElementCount, outputWidth: outputWidth, offset: nil) }
+        guard ancillaryChunks.count + tensors.count + 5 <= Limits.maxChunks else {
+            throw FormatError(.limitExceeded, "\(ancillaryChunks.count) ancillary chunks; a file holds at most \(Limits.maxChunks) chunks")
+        }
+        for chunk in ancillaryChunks {
+            if let problem = chunk.problem { throw FormatError(.malformed, problem) }
+        }
+        return shapes
     }
 
     static func validateHeaderFields(inputShape: [Int], layers: [Layer]) throws(FormatError) {
@@ -129,7 +177,10 @@ extension ModelFile {
             case .standard:
                 guard b > 0 else { throw FormatError(.malformed, "normalization std \(i) is \(b); it must be > 0", offset: offset, chunk: chunk) }
             case .minMax:
-                guard b > a, (b - a).isFinite else { throw FormatError(.malformed, "normalization feature \(i) has max \(b) ≤ min \(a)", offset: offset, chunk: chunk) }
+                guard b > a else { throw FormatError(.malformed, "normalization feature \(i) has max \(b) ≤ min \(a)", offset: offset, chunk: chunk) }
+                guard (b - a).isFinite else {
+                    throw FormatError(.malformed, "normalization feature \(i): max − min (\(b) − \(a)) overflows float32", offset: offset, chunk: chunk)
+                }
             }
         }
     }
@@ -158,7 +209,8 @@ extension ModelFile {
             }
             let stringKeys = [Metadata.Key.name, Metadata.Key.description, Metadata.Key.author, Metadata.Key.license,
                               Metadata.Key.producer, Metadata.Key.producerVersion]
-            if stringKeys.contains(key), case .string = value {} else if stringKeys.contains(key) {
+            let isStringKey = stringKeys.contains { $0.utf8.elementsEqual(key.utf8) }
+            if isStringKey, case .string = value {} else if isStringKey {
                 throw fail(.inconsistent, "metadata \(key) is a \(value.typeName), expected a string")
             }
         }
@@ -169,8 +221,8 @@ extension ModelFile {
             guard names.count == inputCount else {
                 throw fail(.inconsistent, "metadata feature_names has \(names.count) names, expected \(inputCount) (one per input value)")
             }
-            guard Set(names).count == names.count else {
-                throw fail(.inconsistent, "metadata feature_names holds a name twice")
+            if let repeated = firstRepeatedByteString(names) {
+                throw fail(.inconsistent, "metadata feature_names holds the name \"\(repeated)\" twice (names are compared as UTF-8 bytes)")
             }
         }
         if let value = m[Metadata.Key.classLabels] {
@@ -182,6 +234,9 @@ extension ModelFile {
             }
             guard labels.count == outputWidth else {
                 throw fail(.inconsistent, "metadata class_labels has \(labels.count) labels, expected \(outputWidth) (one per output)")
+            }
+            if let repeated = firstRepeatedByteString(labels) {
+                throw fail(.inconsistent, "metadata class_labels holds the label \"\(repeated)\" twice (labels are compared as UTF-8 bytes)")
             }
         }
     }
@@ -203,31 +258,10 @@ extension ModelFile {
     }
 }
 
-extension Layer {
-    /// Why this layer's own fields are out of range, or nil when they are fine.
-    var fieldProblem: String? {
-        let dims = 1...Limits.maxDimension, strides = 1...Limits.maxStride, pads = 0...Limits.maxPad
-        switch self {
-        case .dense(let d):
-            if !dims.contains(d.inputs) || !dims.contains(d.outputs) { return "sizes \(d.inputs)→\(d.outputs) outside 1...\(Limits.maxDimension)" }
-        case .conv2d(let c):
-            for v in [c.inChannels, c.outChannels, c.kernelHeight, c.kernelWidth] where !dims.contains(v) { return "dimension \(v) outside 1...\(Limits.maxDimension)" }
-            for v in [c.strideHeight, c.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-            for v in [c.padHeight, c.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
-        case .maxPool(let p):
-            for v in [p.kernelHeight, p.kernelWidth] where !dims.contains(v) { return "kernel \(v) outside 1...\(Limits.maxDimension)" }
-            for v in [p.strideHeight, p.strideWidth] where !strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-            for v in [p.padHeight, p.padWidth] where !pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
-            if p.padHeight >= p.kernelHeight || p.padWidth >= p.kernelWidth { return "padding must be smaller than the kernel" }
-        case .dropout(let d):
-            if !(d.ratio.isFinite && d.ratio >= 0 && d.ratio < 1) { return "ratio \(d.ratio) outside [0, 1)" }
-        case .batchNorm(let b):
-            if !dims.contains(b.channels) { return "channels \(b.channels) outside 1...\(Limits.maxDimension)" }
-            if !(b.epsilon.isFinite && b.epsilon > 0) { return "epsilon \(b.epsilon) must be finite and > 0" }
-            if !b.momentum.isFinite { return "momentum \(b.momentum) must be finite" }
-        case .flatten, .relu, .sigmoid, .tanh, .softmax:
-            break
-        }
-        return nil
-    }
+/// The first string that occurs twice when strings are compared as UTF-8 bytes (docs/FORMAT.md
+/// §6: no Unicode normalization, so `e\u{301}` and `\u{e9}` are different names).
+func firstRepeatedByteString(_ strings: [String]) -> String? {
+    var seen = Set<[UInt8]>()
+    for s in strings where !seen.insert(Array(s.utf8)).inserted { return s }
+    return nil
 }

@@ -21,8 +21,9 @@ public struct RuntimeOptions: Sendable, Equatable {
 
 /// Turns a validated ``ModelFile`` into a ``Plan``.
 enum Compiler {
-    static func compile(_ file: ModelFile, options: RuntimeOptions) throws(FormatError) -> Plan {
-        let shapes = try file.layerOutputShapes()
+    static func compile(_ validated: ValidatedModel, options: RuntimeOptions) throws(FormatError) -> Plan {
+        let file = validated.file
+        let shapes = validated.layerOutputShapes
         var steps: [Step] = []
         let inputWidth = file.inputElementCount
         var maxWidth = inputWidth

@@ -35,9 +35,9 @@ public final class Model: Sendable {
 
     /// Loads and validates the model file at `path`.
     public convenience init(path: String, options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
-        let file = try NNZReader.read(path: path)
+        let model = try NNZReader.readValidated(path: path)
         do throws(FormatError) {
-            try self.init(file: file, options: options)
+            try self.init(validated: model, options: options)
         } catch {
             throw FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: path)
         }
@@ -45,14 +45,20 @@ public final class Model: Sendable {
 
     /// Loads a model from the bytes of an `.nnz` file.
     public convenience init(bytes: [UInt8], options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
-        try self.init(file: try NNZReader.decode(bytes), options: options)
+        try self.init(validated: try NNZReader.decodeValidated(bytes), options: options)
     }
 
-    /// Compiles an in-memory model (validated first).
-    public init(file: ModelFile, options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
-        try file.validate()
+    /// Compiles an in-memory model (validated first, once).
+    public convenience init(file: ModelFile, options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
+        try self.init(validated: ValidatedModel(file), options: options)
+    }
+
+    /// Compiles a model that has been validated (by ``NNZReader`` or ``ValidatedModel/init(_:)``);
+    /// nothing is checked or derived twice.
+    public init(validated: ValidatedModel, options: RuntimeOptions = RuntimeOptions()) throws(FormatError) {
+        let file = validated.file
         self.file = file
-        plan = try Compiler.compile(file, options: options)
+        plan = try Compiler.compile(validated, options: options)
         scratchPool = ScratchPool(plan: plan)
         inputShape = file.inputShape
         inputWidth = plan.inputWidth

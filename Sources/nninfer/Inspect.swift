@@ -23,11 +23,11 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let bytes: [UInt8]
-            let file: ModelFile
+            let file: ValidatedModel
             let chunks: [ChunkInfo]
             do throws(FormatError) {
                 bytes = try NNZReader.readFile(model)
-                (file, chunks) = try NNZReader.decodeWithChunks(bytes)
+                (file, chunks) = try NNZReader.decodeValidatedWithChunks(bytes)
             } catch {
                 throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error)
             }
@@ -46,16 +46,17 @@ struct ModelSummary {
     let rows: [Row]
     let selfTest: SelfTestReport?
 
-    init(file: ModelFile, chunks: [ChunkInfo], fileBytes: Int) throws {
+    init(file validated: ValidatedModel, chunks: [ChunkInfo], fileBytes: Int) throws {
+        let file = validated.file
         self.file = file
         self.chunks = chunks
         self.fileBytes = fileBytes
-        let shapes = try file.layerOutputShapes()
+        let shapes = validated.layerOutputShapes
         rows = file.layers.enumerated().map { index, layer in
             let parameters = layer.parameterShapes.reduce(0) { $0 + $1.reduce(1, *) }
-            return Row(index: index, kind: layer.kindName, detail: layerDetail(layer), shape: shapes[index], parameters: parameters)
+            return Row(index: index, kind: layer.kindName, detail: layer.summary, shape: shapes[index], parameters: parameters)
         }
-        selfTest = (try? Model(file: file))?.runSelfTest()
+        selfTest = (try? Model(validated: validated))?.runSelfTest()
     }
 
     var totalParameters: Int { rows.reduce(0) { $0 + $1.parameters } }
@@ -84,6 +85,11 @@ struct ModelSummary {
             [$0.type + ($0.tensorName.map { " " + $0 } ?? ""), grouped($0.offset), grouped($0.storedLength), grouped($0.rawLength), $0.encoding ?? (($0.isCritical ? "critical" : "ancillary"))]
         }
         out += formatTable(sectionRows, rightAligned: [1, 2, 3])
+        if !file.ancillaryChunks.isEmpty {
+            out += "\nUnknown ancillary chunks (carried along when the model is written again):\n"
+            let ancillaryRows = [["Chunk", "Bytes"]] + file.ancillaryChunks.map { [$0.type, grouped($0.data.count)] }
+            out += formatTable(ancillaryRows, rightAligned: [1])
+        }
         if !file.metadata.isEmpty {
             out += "\nMetadata:\n"
             for (key, value) in file.metadata.entries { out += "  \(key) = \(valueText(value))\n" }
@@ -132,6 +138,13 @@ struct ModelSummary {
                 if let e = c.encoding { j.key("encoding"); j.string(e) }
                 j.key("critical"); j.bool(c.isCritical)
             }
+            if !file.ancillaryChunks.isEmpty {
+                j.key("ancillary_chunks")
+                j.arrayOfObjects(file.ancillaryChunks) { chunk in
+                    j.key("type"); j.string(chunk.type)
+                    j.key("bytes"); j.number(chunk.data.count)
+                }
+            }
             j.key("metadata")
             j.object {
                 for (key, value) in file.metadata.entries {
@@ -157,18 +170,6 @@ struct ModelSummary {
             }
         }
         return j.text
-    }
-}
-
-func layerDetail(_ layer: Layer) -> String {
-    switch layer {
-    case .dense(let d): return "\(d.inputs)→\(d.outputs)" + (d.hasBias ? "" : " no bias")
-    case .conv2d(let c):
-        return "\(c.inChannels)→\(c.outChannels) \(c.kernelHeight)x\(c.kernelWidth) stride \(c.strideHeight),\(c.strideWidth) pad \(c.padHeight),\(c.padWidth)" + (c.hasBias ? "" : " no bias")
-    case .maxPool(let p): return "\(p.kernelHeight)x\(p.kernelWidth) stride \(p.strideHeight),\(p.strideWidth) pad \(p.padHeight),\(p.padWidth)"
-    case .dropout(let d): return "\(d.ratio) \(d.convention == .inverted ? "inverted" : "scale-at-inference")"
-    case .batchNorm(let b): return "\(b.axis == .features ? "features" : "channels") \(b.channels) eps \(b.epsilon)"
-    default: return ""
     }
 }
 

@@ -20,11 +20,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let file: ModelFile
+        let validated: ValidatedModel
         let chunkCount: Int
         do throws(FormatError) {
             let bytes = try NNZReader.readFile(model)
-            let decoded = try NNZReader.decodeWithChunks(bytes)
-            file = decoded.model
+            let decoded = try NNZReader.decodeValidatedWithChunks(bytes)
+            validated = decoded.model
+            file = validated.file
             chunkCount = decoded.chunks.count
         } catch {
             let located = error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: model) : error
@@ -39,7 +41,7 @@ struct Verify: ParsableCommand {
         }
         let loaded: Model
         do {
-            loaded = try Model(file: file)
+            loaded = try Model(validated: validated)
         } catch {
             print("\(model): FAILED: \(error.description)")
             throw ExitCode(1)

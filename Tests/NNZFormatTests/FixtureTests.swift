@@ -10,11 +10,12 @@ final class FixtureTests: XCTestCase {
     }
 
     /// Python wrote these files; Swift reads them and, following the same writer policy, writes
-    /// the very same bytes back (both writers agree byte for byte).
+    /// the very same bytes back (both writers agree byte for byte), with_ancillary.nnz's unknown
+    /// ancillary chunks included, in place.
     func testPythonWrittenFixturesReadAndRewriteByteForByte() throws {
         let paths = try goodFixtures()
-        XCTAssertFalse(paths.isEmpty)
-        for path in paths where !path.hasSuffix("with_ancillary.nnz") {
+        XCTAssertTrue(paths.contains { $0.hasSuffix("/with_ancillary.nnz") })
+        for path in paths {
             let bytes = try NNZReader.readFile(path)
             let model = try NNZReader.decode(bytes)
             XCTAssertEqual(try NNZWriter.encode(model), bytes, "\(path) re-encodes differently")
@@ -62,6 +63,57 @@ final class FixtureTests: XCTestCase {
             count += 1
         }
         XCTAssertGreaterThanOrEqual(count, 12)
+    }
+
+    /// with_ancillary.nnz is regression.nnz plus `prVt` after the first tensor and an empty
+    /// `zzzz` before NEND: both are carried, in place; without them the bytes are regression.nnz.
+    func testAncillaryChunksAreCarriedInPlace() throws {
+        var model = try NNZReader.read(path: Repo.fixtures + "/models/with_ancillary.nnz")
+        let plain = try NNZReader.readFile(Repo.fixtures + "/models/regression.nnz")
+        let known = try NNZReader.chunks(plain).count - 1
+        XCTAssertEqual(model.ancillaryChunks, [
+            AncillaryChunk(type: "prVt", data: Array("private producer data ".utf8) + [0, 1, 2, 0xFF], afterKnownChunks: 2),
+            AncillaryChunk(type: "zzzz", data: [], afterKnownChunks: known),
+        ])
+        model.ancillaryChunks = []
+        XCTAssertEqual(try NNZWriter.encode(model), plain)
+        XCTAssertEqual(model, try NNZReader.decode(plain))
+    }
+
+    /// Swift writes a model with ancillary chunks; Python reads it and writes it again: the same
+    /// bytes (both carry them and place them alike).
+    func testPythonRewritesSwiftAncillaryChunksToTheSameBytes() throws {
+        let path = NSTemporaryDirectory() + "swift-ancillary-\(getpid()).nnz"
+        defer { unlink(path) }
+        var model = everythingModel()
+        model.selfTest = nil
+        model.ancillaryChunks = [AncillaryChunk(type: "abcd", data: [1, 2, 3], afterKnownChunks: 1),
+                                 AncillaryChunk(type: "zzzz", data: []),
+                                 AncillaryChunk(type: "prVt", data: Array("x".utf8), afterKnownChunks: 3)]
+        try NNZWriter.write(model, to: path)
+        let script = "import sys; sys.path.insert(0, 'Tools'); import nnz; "
+            + "sys.stdout.buffer.write(nnz.encode_model(nnz.read_model(sys.argv[1])))"
+        let (status, output, errors) = try runPython(["-c", script, path])
+        XCTAssertEqual(status, 0, errors)
+        XCTAssertEqual(Array(output), try NNZReader.readFile(path))
+        let back = try NNZReader.read(path: path)
+        XCTAssertEqual(back.ancillaryChunks.map(\.type), ["abcd", "prVt", "zzzz"])
+        XCTAssertEqual(try NNZWriter.encode(back), try NNZReader.readFile(path))
+    }
+
+    private func runPython(_ arguments: [String]) throws -> (Int32, Data, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
+        let pipe = Pipe(), errors = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errors
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errorText)
     }
 
     /// Swift writes → the Python reader verifies.

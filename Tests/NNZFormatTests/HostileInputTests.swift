@@ -114,10 +114,14 @@ final class HostileInputTests: XCTestCase {
                        "not an nnz model file: the first bytes are 6E 61 6D 65 2C 76 61 6C, expected 89 4E 4E 5A 0D 0A 1A 0A")
     }
 
-    func testUnknownAncillaryChunkIsSkipped() throws {
+    func testUnknownAncillaryChunkIsSkippedAndCarriedAlong() throws {
         var builder = try FileBuilder(tinyModel())
         builder.chunks.insert(("zzTp", [1, 2, 3]), at: 1)
-        XCTAssertEqual(try NNZReader.decode(builder.bytes()), tinyModel())
+        var decoded = try NNZReader.decode(builder.bytes())
+        XCTAssertEqual(decoded.ancillaryChunks, [AncillaryChunk(type: "zzTp", data: [1, 2, 3], afterKnownChunks: 1)])
+        XCTAssertEqual(try NNZWriter.encode(decoded), builder.bytes())
+        decoded.ancillaryChunks = []
+        XCTAssertEqual(decoded, tinyModel())
     }
 
     func testUnknownCriticalChunkIsRefusedByName() throws {
@@ -145,7 +149,7 @@ final class HostileInputTests: XCTestCase {
         var builder = try FileBuilder(tinyModel())
         // A dense 8192×8192 layer declares 256 MiB of weights held in a 30-byte zlib stream.
         var arch = ByteSink()
-        arch.u8(1); arch.u8(1); arch.u32(8192); arch.u32(1)
+        arch.u8(0); arch.u8(1); arch.u32(8192); arch.u32(1) // scores: kind 1 would need a final softmax
         arch.u8(1); arch.u32(8192); arch.u32(8192); arch.u8(0)
         builder.chunks[0].data = arch.bytes
         var tensor = ByteSink()

@@ -1,0 +1,46 @@
+/// Everything the format knows about one layer kind: its kind code(s), how its fields are
+/// encoded and decoded in ARCH, the rules its fields obey, the tensors it needs, the shape it
+/// produces, and the short description `nninfer inspect` prints.
+///
+/// The reader, writer, validator and ``Layer``'s public API call this instead of switching over
+/// the kinds, so each kind lives in one file (`Layers/<Kind>.swift`). A new kind adds its file,
+/// a case to ``Layer`` with its arm in ``Layer/format``, and its type to ``Layer/formats``.
+protocol LayerFormat: Sendable {
+    /// The ARCH kind codes this type decodes (one, or one per function for the activations).
+    static var kindCodes: [UInt8] { get }
+    /// Decodes the fields that follow the kind byte `kind` of layer `index`.
+    static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer
+    /// This layer's kind code in ARCH.
+    var kindCode: UInt8 { get }
+    /// A short lowercase name: `dense`, `conv2d`, …
+    var kindName: String { get }
+    /// Appends the fields that follow the kind byte.
+    func encode(into d: inout ByteSink)
+    /// Why this layer's own fields are out of range, or nil when they are fine.
+    var fieldProblem: String? { get }
+    /// The learned tensors, in canonical order: parameter name and shape.
+    var parameters: [(name: String, shape: [Int])] { get }
+    /// The shape this layer produces from `input`, or why it cannot take it.
+    func outputShape(for input: [Int]) -> Result<[Int], ShapeMismatch>
+    /// A buffer the runtime materializes from the input besides the output (e.g. a padded
+    /// copy), which counts against the activation limit; nil when there is none.
+    func materializedInputShape(for input: [Int]) -> [Int]?
+    /// Hyper-parameters in a few words, e.g. `64→128 no bias`; empty when there are none.
+    var summary: String { get }
+}
+
+extension LayerFormat {
+    var fieldProblem: String? { nil }
+    var parameters: [(name: String, shape: [Int])] { [] }
+    func materializedInputShape(for input: [Int]) -> [Int]? { nil }
+    var summary: String { "" }
+}
+
+extension Limits {
+    /// Values a *dim* field may take (docs/FORMAT.md §3).
+    static let dimensions = 1...maxDimension
+    /// Values a *stride* field may take.
+    static let strides = 1...maxStride
+    /// Values a *pad* field may take.
+    static let pads = 0...maxPad
+}

@@ -1,0 +1,70 @@
+/// Hyper-parameters of 2-D max pooling (kind 3); padded positions never win, and the padding
+/// is never materialized.
+public struct MaxPoolLayer: Equatable, Sendable {
+    /// Window height.
+    public var kernelHeight: Int
+    /// Window width.
+    public var kernelWidth: Int
+    /// Vertical step between windows.
+    public var strideHeight: Int
+    /// Horizontal step between windows.
+    public var strideWidth: Int
+    /// Rows of padding above and below.
+    public var padHeight: Int
+    /// Columns of padding left and right.
+    public var padWidth: Int
+    public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
+                padHeight: Int = 0, padWidth: Int = 0) {
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.padHeight = padHeight
+        self.padWidth = padWidth
+    }
+}
+
+extension MaxPoolLayer: LayerFormat {
+    static let kindCode: UInt8 = 3
+    static var kindCodes: [UInt8] { [kindCode] }
+    var kindCode: UInt8 { Self.kindCode }
+    var kindName: String { "maxpool" }
+
+    static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
+        let n = "layer \(index) maxpool"
+        let dims = Limits.dimensions, strides = Limits.strides, pads = Limits.pads
+        let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
+        let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
+        let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
+        return .maxPool(MaxPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw))
+    }
+
+    func encode(into d: inout ByteSink) {
+        for v in [kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth] { d.u32(v) }
+    }
+
+    var fieldProblem: String? {
+        for v in [kernelHeight, kernelWidth] where !Limits.dimensions.contains(v) { return "kernel \(v) outside 1...\(Limits.maxDimension)" }
+        for v in [strideHeight, strideWidth] where !Limits.strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
+        for v in [padHeight, padWidth] where !Limits.pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
+        // Every window must hold at least one real value.
+        if padHeight >= kernelHeight || padWidth >= kernelWidth { return "padding must be smaller than the kernel" }
+        return nil
+    }
+
+    func outputShape(for input: [Int]) -> Result<[Int], ShapeMismatch> {
+        guard input.count == 3 else {
+            return .failure(ShapeMismatch("maxpool expects a [channels, height, width] input, got \(input)"))
+        }
+        guard padHeight < kernelHeight, padWidth < kernelWidth,
+              let h = windowOutput(input[1], kernelHeight, strideHeight, padHeight),
+              let w = windowOutput(input[2], kernelWidth, strideWidth, padWidth) else {
+            return .failure(ShapeMismatch("maxpool window \(kernelHeight)x\(kernelWidth) (padding \(padHeight),\(padWidth)) does not fit input \(input[1])x\(input[2])"))
+        }
+        return .success([input[0], h, w])
+    }
+
+    var summary: String {
+        "\(kernelHeight)x\(kernelWidth) stride \(strideHeight),\(strideWidth) pad \(padHeight),\(padWidth)"
+    }
+}
