@@ -6,7 +6,7 @@ extension NNInferCLITests {
     func testInspectListsCarriedAncillaryChunks() throws {
         let path = Self.models + "/with_ancillary.nnz"
         let text = try run(["inspect", path])
-        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.exitCode, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("""
 
             Unknown ancillary chunks (carried along when the model is written again):
@@ -16,7 +16,7 @@ extension NNInferCLITests {
 
             """), text.stdout)
         let json = try run(["inspect", path, "--json"])
-        XCTAssertEqual(json.status, 0, json.stderr)
+        XCTAssertEqual(json.exitCode, 0, json.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let chunks = try XCTUnwrap(object["ancillary_chunks"] as? [[String: Any]])
         XCTAssertEqual(chunks.map { $0["type"] as? String }, ["prVt", "zzzz"])
