@@ -7,11 +7,11 @@ let package = Package(
     name: "NNZFuzz",
     dependencies: [.package(name: "nnz", path: "..")],
     targets: [
-        // Declares libFuzzer's LLVMFuzzerMutate for the custom mutator (no code of its own).
-        .target(name: "LibFuzzerAPI"),
+        // libFuzzer's LLVMFuzzerMutate declared for Swift, and the mutator's CRC-32.
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzReader",
-            dependencies: ["LibFuzzerAPI", .product(name: "NNZFormat", package: "nnz"), .product(name: "NNZRuntime", package: "nnz")]
+            dependencies: ["FuzzSupport", .product(name: "NNZFormat", package: "nnz"), .product(name: "NNZRuntime", package: "nnz")]
         ),
         .executableTarget(
             name: "FuzzCSV",

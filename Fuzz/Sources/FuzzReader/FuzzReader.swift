@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LibFuzzerAPI
+import FuzzSupport
 import NNZFormat
 import NNZRuntime
 
@@ -52,9 +52,14 @@ func activationElements(_ model: ValidatedModel) -> Int {
 @_cdecl("LLVMFuzzerCustomMutator")
 public func customMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
     if rawMutationOnly { return LLVMFuzzerMutate(data, size, maxSize) }
+    precondition(crcMatchesTheSpec, "the mutator's CRC-32 gives the wrong check value")
     return ModelFileMutator.mutate(data, size, maxSize, seed)
 }
 
 
 /// NNZ_FUZZ_RAW=1: libFuzzer's plain mutations only (to compare coverage with and without).
 let rawMutationOnly: Bool = getenv("NNZ_FUZZ_RAW").map { String(cString: $0) == "1" } ?? false
+
+/// FORMAT.md §1's check value: a wrong CRC would silently turn every re-framed file back into a
+/// checksum failure.
+let crcMatchesTheSpec = CRC32.of(Array("123456789".utf8)) == 0xCBF4_3926

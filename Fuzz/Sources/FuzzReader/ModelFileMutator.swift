@@ -1,4 +1,4 @@
-import LibFuzzerAPI
+import FuzzSupport
 
 // Structure-aware mutation of .nnz files (docs/FORMAT.md §2–§4), written from the spec at the
 // byte level and independent of NNZFormat, so that the fuzzer does not inherit the reader's bugs.
@@ -34,26 +34,18 @@ struct RawChunk {
     var data: [UInt8]
 }
 
-/// CRC-32 (ISO-HDLC, FORMAT.md §1), bitwise table built once.
+/// CRC-32 (ISO-HDLC, FORMAT.md §1), computed in FuzzSupport's C.
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
     static func of(_ parts: [UInt8]...) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for part in parts {
-            for byte in part { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+            part.withUnsafeBufferPointer { c = nnz_fuzz_crc32_update(c, $0.baseAddress, $0.count) }
         }
         return c ^ 0xFFFF_FFFF
     }
 
     static func of(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for i in 0..<count { c = table[Int((c ^ UInt32(p[i])) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
+        nnz_fuzz_crc32_update(0xFFFF_FFFF, p, count) ^ 0xFFFF_FFFF
     }
 }
 
@@ -220,7 +212,7 @@ enum ModelFileMutator {
     ]
 
     /// Largest total of regenerated tensor bytes (keeps each execution fast).
-    static let tensorBudget = 1 << 18
+    static let tensorBudget = 1 << 16
 
     static func mutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
         var random = MutationRandom(seed: seed)
@@ -329,12 +321,12 @@ enum ModelFileMutator {
             d += [1, 0, 0, UInt8(t.shape.count)]
             for s in t.shape { appendU32(&d, s) }
             appendU64(&d, bytes)
-            d.reserveCapacity(d.count + stored)
-            for _ in 0..<(stored / 4) {
-                var v = Float(random.below(2001) - 1000) / 1000
-                if t.nonNegative { v = abs(v) }
-                d += withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init)
+            var values = [Float](repeating: 0, count: stored / 4)
+            for i in values.indices {
+                let v = Float(random.below(2001) - 1000) / 1000
+                values[i] = t.nonNegative ? abs(v) : v
             }
+            values.withUnsafeBytes { d.append(contentsOf: $0) }   // little-endian host (x86_64, arm64)
             fresh.append(RawChunk(type: Array("TNSR".utf8), data: d))
         }
         file.chunks.removeAll { $0.type == Array("TNSR".utf8) }
