@@ -56,6 +56,13 @@ public func customMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ ma
     return ModelFileMutator.mutate(data, size, maxSize, seed)
 }
 
+/// Chunk-level crossover (see ModelFileMutator.crossOver); 0 lets libFuzzer skip the attempt.
+@_cdecl("LLVMFuzzerCustomCrossOver")
+public func customCrossOver(_ data1: UnsafePointer<UInt8>, _ size1: Int, _ data2: UnsafePointer<UInt8>, _ size2: Int,
+                            _ out: UnsafeMutablePointer<UInt8>, _ maxOutSize: Int, _ seed: UInt32) -> Int {
+    if rawMutationOnly { return 0 }
+    return ModelFileMutator.crossOver(data1, size1, data2, size2, out, maxOutSize, seed)
+}
 
 /// NNZ_FUZZ_RAW=1: libFuzzer's plain mutations only (to compare coverage with and without).
 let rawMutationOnly: Bool = getenv("NNZ_FUZZ_RAW").map { String(cString: $0) == "1" } ?? false

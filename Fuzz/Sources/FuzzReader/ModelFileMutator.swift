@@ -237,6 +237,30 @@ enum ModelFileMutator {
         return out.count
     }
 
+    /// Chunk-level crossover: chunks of the second file replace or join the first's (the
+    /// tensors then follow the ARCH again half the time), re-framed. libFuzzer's byte crossover
+    /// would break the CRCs of both halves.
+    static func crossOver(_ a: UnsafePointer<UInt8>, _ aSize: Int, _ b: UnsafePointer<UInt8>, _ bSize: Int,
+                          _ out: UnsafeMutablePointer<UInt8>, _ maxOutSize: Int, _ seed: UInt32) -> Int {
+        var random = MutationRandom(seed: seed)
+        guard var first = FramedFile(Array(UnsafeBufferPointer(start: a, count: aSize))),
+              let second = FramedFile(Array(UnsafeBufferPointer(start: b, count: bSize))),
+              !first.chunks.isEmpty, !second.chunks.isEmpty else { return 0 }
+        for _ in 0..<(1 + random.below(2)) {
+            let donor = second.chunks[random.below(second.chunks.count)]
+            if random.chance(2), let same = first.chunks.firstIndex(where: { $0.type == donor.type }) {
+                first.chunks[same] = donor
+            } else {
+                first.chunks.insert(donor, at: random.below(first.chunks.count + 1))
+            }
+        }
+        if random.chance(2) { regenerateTensors(&first, &random) }
+        let bytes = first.framed(keepSignature: false)
+        guard bytes.count <= maxOutSize else { return 0 }
+        bytes.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: bytes.count) }
+        return bytes.count
+    }
+
     static func mutateStructure(_ file: inout FramedFile, _ random: inout MutationRandom, _ maxSize: Int) {
         let knownTypes = ["ARCH", "TNSR", "NORM", "META", "test", "NEND", "QNTZ", "zzzz", "arch", "Arch"]
         if file.chunks.isEmpty {
