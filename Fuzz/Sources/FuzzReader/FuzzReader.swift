@@ -25,26 +25,38 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(back?.formatVersion == FormatVersion.current, "re-encoded model does not read back")
         precondition(back.flatMap { try? NNZWriter.encode($0) } == again, "re-encoded model reads back differently")
     }
-    if activationElements(validated) <= 1 << 22, let model = try? Model(validated: validated) {
+    let cost = runCost(validated)
+    if cost.values <= 1 << 22, cost.multiplyAdds <= 1 << 25, let model = try? Model(validated: validated) {
         _ = try? model.predict([Float](repeating: 0.5, count: model.inputWidth))
     }
     return 0
 }
 
-/// Elements the runtime holds for one sample (input, every output, padded conv inputs): files
-/// within the format's limits can still need gigabytes, which is legal but would trip
-/// libFuzzer's -rss_limit_mb, so only models under a small budget are run.
-func activationElements(_ model: ValidatedModel) -> Int {
-    var total = model.file.inputElementCount
+/// What running one sample costs: the values the runtime holds (input, every output, padded
+/// conv inputs, the im2col copy) and the multiply-adds. Files within the format's limits can
+/// still need gigabytes or minutes, which is legal but would trip libFuzzer's -rss_limit_mb or
+/// -timeout, so only models under a small budget are run (see `fuzz`).
+func runCost(_ model: ValidatedModel) -> (values: Int, multiplyAdds: Int) {
+    var values = model.file.inputElementCount
+    var multiplyAdds = 0
     var input = model.file.inputShape
     for (layer, output) in zip(model.file.layers, model.layerOutputShapes) {
-        if case .conv2d(let c) = layer, input.count == 3 {
-            total += input[0] * (input[1] + 2 * c.padHeight) * (input[2] + 2 * c.padWidth)
+        let outputCount = output.reduce(1, *)
+        switch layer {
+        case .conv2d(let c) where input.count == 3:
+            values += input[0] * (input[1] + 2 * c.padHeight) * (input[2] + 2 * c.padWidth)
+            let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
+            values += outputCount / max(c.outChannels, 1) * perOutput
+            multiplyAdds += outputCount * perOutput
+        case .dense(let d):
+            multiplyAdds += d.inputs * d.outputs
+        default:
+            multiplyAdds += outputCount
         }
-        total += output.reduce(1, *)
+        values += outputCount
         input = output
     }
-    return total
+    return (values, multiplyAdds)
 }
 
 /// Structure-aware mutation (see ModelFileMutator): most mutated files are re-framed with valid
