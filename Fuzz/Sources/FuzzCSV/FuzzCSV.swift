@@ -128,6 +128,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     checkReaderRecords(text, options)
     checkReaderFloatRows(text, options, columns, destinations: destinations)
+    checkReaderChunks(text, options, columns, destinations: destinations)
     return 0
 }
 
@@ -299,5 +300,62 @@ func checkReaderFloatRows(_ text: [UInt8], _ options: Options, _ columns: CSVCol
     } else {
         checkRows(rows, expected.rows, context)
     }
+    checkError(error, expected.error, offsetShift: bom, context)
+}
+
+/// The scorer's path: CSVReader.nextChunk with a tiny buffer, each chunk split into pieces parsed
+/// alone, then consume(bytes:lines:): the reference's rows and first error. Only for input
+/// without syntax errors: with an unbalanced quote, where the reader cuts its chunks is not
+/// defined by the rules the reference follows.
+func checkReaderChunks(_ text: [UInt8], _ options: Options, _ columns: CSVColumnMap, destinations: [Int]) {
+    let bom = text.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    let reference = ReferenceCSV(Array(text[bom...]), delimiter: options.delimiter)
+    guard reference.syntaxError == nil else { return }
+    let expected = reference.floatRows(fieldCount: columns.fieldCount, destinations: destinations,
+                                       outputCount: columns.outputCount, allowNonFinite: options.allowNonFinite)
+    load(text)
+    let parts = 1 + options.rowsPerCall % 4
+    let context = "CSVReader.nextChunk, buffer \(options.bufferSize), \(parts) parts"
+    guard let reader = try? CSVReader(fileDescriptor: scratch, name: "fuzz", delimiter: options.delimiter,
+                                      bufferSize: options.bufferSize) else {
+        check(false, "\(context): cannot open the scratch file")
+        return
+    }
+    let stride = max(columns.outputCount, 1)
+    let capacity = reference.records.count + 1
+    let out = UnsafeMutablePointer<Float>.allocate(capacity: stride * capacity)
+    defer { out.deallocate() }
+    var rows: [[Float]] = []
+    var error: CSVError?
+    do {
+        chunks: while let chunk = try reader.nextChunk() {
+            // Each chunk starts on a record boundary, with that boundary's line.
+            let start = Int(chunk.startOffset) - bom
+            check(reference.lineAt[start] == chunk.startLine,
+                  "\(context): chunk at \(start) says line \(chunk.startLine), reference \(reference.lineAt[start].map(String.init) ?? "not a boundary")")
+            var consumed = 0
+            var lines = 0
+            for end in CSVChunkParser.split(chunk.bytes, parts: parts) {
+                let piece = UnsafeBufferPointer(rebasing: chunk.bytes[consumed..<end])
+                let r = CSVChunkParser.parseFloats(piece, complete: true, delimiter: options.delimiter, columns: columns,
+                                                   into: out, rowStride: stride, maxRows: capacity,
+                                                   allowNonFinite: options.allowNonFinite,
+                                                   startLine: chunk.startLine + lines,
+                                                   startOffset: chunk.startOffset + Int64(consumed))
+                for k in 0..<r.rows { rows.append(Array(UnsafeBufferPointer(start: out + k * stride, count: columns.outputCount))) }
+                if r.status == .failed {
+                    error = r.error
+                    break chunks
+                }
+                check(r.status == .complete, "\(context): piece ended \(r.status)")
+                consumed = end
+                lines += r.lines
+            }
+            reader.consume(bytes: consumed, lines: lines)
+        }
+    } catch let e {
+        check(false, "\(context): reader failed: \(e)")
+    }
+    checkRows(rows, expected.rows, context)
     checkError(error, expected.error, offsetShift: bom, context)
 }
