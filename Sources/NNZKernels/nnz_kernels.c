@@ -98,16 +98,15 @@ static void pack_a_trans(const float *A, ptrdiff_t lda, int i0, int k0, int mc, 
  * GEMM drivers
  * --------------------------------------------------------------------------------------- */
 
-/* C = act(A * B + bias_n[j] + bias_m[i]) with A unpacked (M x K, lda) and B packed with full
- * K (panel stride K*32).  C is overwritten. */
+/* C = act(A * B + bias_n[j]) with A unpacked (M x K, lda) and B packed with full K (panel
+ * stride K*32).  C is overwritten. */
 static void gemm_bp(const nnz_path_ops *ops, int M, int N, int K, const float *A, ptrdiff_t lda,
-                    const float *Bp, float *C, ptrdiff_t ldc, const float *bias_n,
-                    const float *bias_m, int act) {
+                    const float *Bp, float *C, ptrdiff_t ldc, const float *bias_n, int act) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         for (int i = 0; i < M; i++) {
             float *c = C + (ptrdiff_t)i * ldc;
-            for (int j = 0; j < N; j++) c[j] = (bias_n ? bias_n[j] : 0.0f) + (bias_m ? bias_m[i] : 0.0f);
+            for (int j = 0; j < N; j++) c[j] = bias_n ? bias_n[j] : 0.0f;
             switch (act) {
             case NNZ_ACT_RELU: ops->relu(c, c, (size_t)N); break;
             case NNZ_ACT_SIGMOID: ops->sigmoid(c, c, (size_t)N); break;
@@ -124,8 +123,7 @@ static void gemm_bp(const nnz_path_ops *ops, int M, int N, int K, const float *A
         for (int pc = 0, ks = k_step(K); pc < K; pc += ks) {
             int kc = imin(ks, K - pc);
             int last = pc + kc == K;
-            nnz_epi e = {1.0f, pc == 0 ? 0.0f : 1.0f, last ? bias_n : NULL, last ? bias_m : NULL,
-                         last ? act : NNZ_ACT_NONE};
+            nnz_epi e = {1.0f, pc == 0 ? 0.0f : 1.0f, last ? bias_n : NULL, NULL, last ? act : NNZ_ACT_NONE};
             ops->gemv(N, kc, A + pc, 1, Bp + (ptrdiff_t)pc * NNZ_NR, ps, NNZ_NR, C, &e);
         }
         return;
@@ -137,8 +135,8 @@ static void gemm_bp(const nnz_path_ops *ops, int M, int N, int K, const float *A
             int last = pc + kc == K;
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = imin(MC, M - ic);
-                nnz_epi e = {1.0f, pc == 0 ? 0.0f : 1.0f, (last && bias_n) ? bias_n + jc : NULL,
-                             (last && bias_m) ? bias_m + ic : NULL, last ? act : NNZ_ACT_NONE};
+                nnz_epi e = {1.0f, pc == 0 ? 0.0f : 1.0f, (last && bias_n) ? bias_n + jc : NULL, NULL,
+                             last ? act : NNZ_ACT_NONE};
                 ops->macro_unpacked(mc, nc, kc, A + (ptrdiff_t)ic * lda + pc, lda,
                                     Bp + (ptrdiff_t)(jc / NNZ_NR) * ps + (ptrdiff_t)pc * NNZ_NR, ps,
                                     C + (ptrdiff_t)ic * ldc + jc, ldc, &e);
@@ -149,7 +147,7 @@ static void gemm_bp(const nnz_path_ops *ops, int M, int N, int K, const float *A
 
 void nnz_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
                      const float *bias, nnz_activation act, float *C, int ldc) {
-    gemm_bp(nnz_active_ops(), M, N, K, A, lda, packed, C, ldc, bias, NULL, (int)act);
+    gemm_bp(nnz_active_ops(), M, N, K, A, lda, packed, C, ldc, bias, (int)act);
 }
 
 /* C = beta*C (beta == 0: C = 0 without reading it). */
@@ -363,61 +361,6 @@ void nnz_col2im(const float *cols, int inC, int H, int W, int kh, int kw, int sh
                     for (int ow = lo; ow < hi; ow++) dr[(ptrdiff_t)ow * sw] += sr[ow];
                 }
             }
-}
-
-size_t nnz_conv2d_workspace_size(int inC, int kh, int kw, int outH, int outW) {
-    if (inC <= 0 || kh <= 0 || kw <= 0 || outH <= 0 || outW <= 0) return 0;
-    return (size_t)round_up(outH * outW, NNZ_NR) * (size_t)inC * kh * kw;
-}
-
-/* im2col of one image written directly in the packed-B panel layout (panel of 32 output
- * positions, K = inC*kh*kw rows of 32 floats), ready for the GEMM macro-kernels. */
-static void im2col_packed(const float *img, int inC, int H, int W, int kh, int kw, int sh, int sw,
-                          int ph, int pw, int outH, int outW, float *ws) {
-    int P = outH * outW;
-    ptrdiff_t K = (ptrdiff_t)inC * kh * kw;
-    for (int p0 = 0; p0 < P; p0 += NNZ_NR) {
-        int np = imin(NNZ_NR, P - p0);
-        float *panel = ws + (ptrdiff_t)(p0 / NNZ_NR) * K * NNZ_NR;
-        int oh0 = p0 / outW, ow0 = p0 % outW;
-        for (int c = 0; c < inC; c++) {
-            const float *ch = img + (ptrdiff_t)c * H * W;
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++) {
-                    float *d = panel + ((ptrdiff_t)(c * kh + i) * kw + j) * NNZ_NR;
-                    int q = 0, oh = oh0, ow = ow0;
-                    while (q < np) {
-                        int run = imin(outW - ow, np - q);
-                        int ih = oh * sh - ph + i;
-                        if (ih < 0 || ih >= H)
-                            memset(d + q, 0, (size_t)run * sizeof(float));
-                        else
-                            gather_row(d + q, ch + (ptrdiff_t)ih * W, W, ow, run, sw, pw, j);
-                        q += run;
-                        oh++;
-                        ow = 0;
-                    }
-                    for (; q < NNZ_NR; q++) d[q] = 0.0f;
-                }
-        }
-    }
-}
-
-void nnz_conv2d_forward(int n, const float *input, int inC, int H, int W,
-                        const float *weight, const float *bias, int outC, int kh, int kw,
-                        int sh, int sw, int ph, int pw, nnz_activation act,
-                        float *output, float *workspace) {
-    if (n <= 0 || outC <= 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0) return;
-    int outH = (H + 2 * ph - kh) / sh + 1, outW = (W + 2 * pw - kw) / sw + 1;
-    if (H + 2 * ph < kh || W + 2 * pw < kw || outH <= 0 || outW <= 0) return;
-    const nnz_path_ops *ops = nnz_active_ops();
-    int K = inC * kh * kw, P = outH * outW;
-    for (int b = 0; b < n; b++) {
-        const float *img = input + (ptrdiff_t)b * inC * H * W;
-        float *out = output + (ptrdiff_t)b * outC * P;
-        if (K > 0) im2col_packed(img, inC, H, W, kh, kw, sh, sw, ph, pw, outH, outW, workspace);
-        gemm_bp(ops, outC, P, K, weight, K, workspace, out, P, NULL, bias, (int)act);
-    }
 }
 
 /* ---------------------------------------------------------------------------------------

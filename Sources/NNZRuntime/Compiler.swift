@@ -9,9 +9,6 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var foldBatchNorm: Bool
     /// Fuse ReLU / sigmoid / tanh into the preceding dense or conv2d layer's output pass. Default true.
     public var fuseActivations: Bool
-    /// Run convolution and pooling through the training kernels (NCHW, im2col + GEMM per
-    /// image, every layer over the whole batch) instead of the NHWC spatial segments. For tests.
-    var legacyConvolution = false
 
     public init(foldBatchNorm: Bool = true, fuseActivations: Bool = true) {
         self.foldBatchNorm = foldBatchNorm
@@ -26,7 +23,6 @@ enum Compiler {
         var steps: [Step] = []
         let inputWidth = file.inputElementCount
         var maxWidth = inputWidth
-        var convWorkspace = 0
         if let n = file.normalization {
             let divisor: [Float]
             switch n.kind {
@@ -44,7 +40,7 @@ enum Compiler {
         var nhwcInput: (channels: Int, height: Int, width: Int)?
         while index < layers.count {
             let layer = layers[index]
-            if !options.legacyConvolution, shape.count == 3, layer.startsSpatialSegment {
+            if shape.count == 3, layer.startsSpatialSegment {
                 var end = index
                 var endShape = shape
                 _ = spatialLayerCount(layers, shapes: shapes, from: &end, shape: &endShape)
@@ -79,23 +75,8 @@ enum Compiler {
                 index += consumed
                 shape = shapes[index - 1]
                 continue
-            case .conv2d(let c):
-                let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
-                let (weight, bias, activation, consumed) = linearLayer(
-                    file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
-                    weightIndex: { i, o in o * perOutput + i }, options: options)
-                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
-                convWorkspace = max(convWorkspace, g.workspace)
-                steps.append(.conv(weight: weight, bias: bias, geometry: g, activation: activation))
-                index += consumed
-                shape = shapes[index - 1]
-                continue
-            case .maxPool(let p):
-                steps.append(.maxPool(PoolGeometry(channels: shape[0], height: shape[1], width: shape[2],
-                                                   kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth,
-                                                   strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-                                                   padHeight: p.padHeight, padWidth: p.padWidth,
-                                                   outHeight: outShape[1], outWidth: outShape[2])))
+            case .conv2d, .maxPool:
+                preconditionFailure("conv2d and max-pool take [C, H, W] inputs and always open a spatial segment")
             case .flatten:
                 break // activations are already stored channel-major
             case .relu, .sigmoid, .tanh:
@@ -115,7 +96,7 @@ enum Compiler {
             shape = outShape
             index += 1
         }
-        return Plan(steps: steps, maxWidth: maxWidth, convWorkspace: convWorkspace,
+        return Plan(steps: steps, maxWidth: maxWidth,
                     inputWidth: inputWidth, outputWidth: shapes.last![0])
     }
 

@@ -205,8 +205,6 @@ extension Plan {
         steps.reduce(0) { total, step in
             switch step {
             case .dense(_, _, let i, let o, _): return total + 2 * i * o
-            case .conv(_, _, let g, _):
-                return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
             case .spatial(let segment): return total + segment.flopsPerImage
             default: return total + maxWidth
             }

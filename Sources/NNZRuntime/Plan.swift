@@ -7,11 +7,6 @@ enum Step: @unchecked Sendable {
     case normalize(offset: [Float], divisor: [Float], width: Int)
     /// `y = act(x · W + b)` with `W` packed for the GEMM kernel.
     case dense(packed: UnsafeMutablePointer<Float>, bias: [Float]?, inputs: Int, outputs: Int, activation: nnz_activation)
-    /// Convolution with bias and activation fused; shapes are per sample. Legacy NCHW path
-    /// (im2col + GEMM per image), compiled only with `RuntimeOptions.legacyConvolution`.
-    case conv(weight: [Float], bias: [Float]?, geometry: ConvGeometry, activation: nnz_activation)
-    /// Legacy NCHW max-pool (with `RuntimeOptions.legacyConvolution`).
-    case maxPool(PoolGeometry)
     /// A run of convolution / pooling / per-channel layers, computed image by image in NHWC
     /// with packed weights (see ``SpatialSegment``). Reads and writes NCHW rows.
     case spatial(SpatialSegment)
@@ -32,9 +27,6 @@ struct ConvGeometry: Sendable {
         strideHeight = c.strideHeight; strideWidth = c.strideWidth; padHeight = c.padHeight; padWidth = c.padWidth
         outHeight = output[1]; outWidth = output[2]
     }
-    var workspace: Int {
-        nnz_conv2d_workspace_size(Int32(inChannels), Int32(kernelHeight), Int32(kernelWidth), Int32(outHeight), Int32(outWidth))
-    }
 }
 
 struct PoolGeometry: Sendable {
@@ -47,17 +39,14 @@ final class Plan: @unchecked Sendable {
     let steps: [Step]
     /// Largest activation (values per sample) any step reads or writes.
     let maxWidth: Int
-    /// Largest convolution workspace (values, for one sample at a time).
-    let convWorkspace: Int
     /// Per-image NHWC buffers of the spatial segments (values, zeroed once per ``Scratch``).
     let spatialArena: Int
     let inputWidth: Int
     let outputWidth: Int
 
-    init(steps: [Step], maxWidth: Int, convWorkspace: Int, inputWidth: Int, outputWidth: Int) {
+    init(steps: [Step], maxWidth: Int, inputWidth: Int, outputWidth: Int) {
         self.steps = steps
         self.maxWidth = maxWidth
-        self.convWorkspace = convWorkspace
         self.inputWidth = inputWidth
         self.outputWidth = outputWidth
         spatialArena = steps.reduce(0) { total, step in
@@ -73,7 +62,7 @@ final class Plan: @unchecked Sendable {
     }
 
     /// Runs `rows` samples from `input` into `output` using `scratch` (two ping-pong buffers of
-    /// `rows * maxWidth` values plus the convolution workspace).
+    /// `rows * maxWidth` values plus the spatial segments' arena).
     func run(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, scratch: Scratch) {
         var source = input
         var width = inputWidth
@@ -108,21 +97,6 @@ final class Plan: @unchecked Sendable {
                     nnz_gemm_packed(Int32(rows), Int32(outputs), Int32(inputs), source, Int32(inputs), packed, nil, act, target, Int32(outputs))
                 }
                 width = outputs
-            case .conv(let weight, let bias, let g, let act):
-                weight.withUnsafeBufferPointer { w in
-                    withOptionalPointer(bias) { b in
-                        nnz_conv2d_forward(Int32(rows), source, Int32(g.inChannels), Int32(g.height), Int32(g.width),
-                                           w.baseAddress, b, Int32(g.outChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
-                                           Int32(g.strideHeight), Int32(g.strideWidth), Int32(g.padHeight), Int32(g.padWidth),
-                                           act, target, scratch.workspace)
-                    }
-                }
-                width = g.outChannels * g.outHeight * g.outWidth
-            case .maxPool(let g):
-                nnz_maxpool_forward(Int32(rows), Int32(g.channels), Int32(g.height), Int32(g.width), source,
-                                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
-                                    Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth), target, nil)
-                width = g.channels * g.outHeight * g.outWidth
             case .spatial(let segment):
                 segment.run(input: source, rows: rows, output: target, arena: scratch.arena + segment.arenaOffset)
                 width = segment.outputWidth
@@ -154,7 +128,6 @@ final class Plan: @unchecked Sendable {
 final class Scratch {
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
-    let workspace: UnsafeMutablePointer<Float>
     /// NHWC buffers of the spatial segments; their zero borders are never written.
     let arena: UnsafeMutablePointer<Float>
     let rows: Int
@@ -164,7 +137,6 @@ final class Scratch {
         let size = rows * plan.maxWidth
         a = allocateAligned(floats: size)
         b = allocateAligned(floats: size)
-        workspace = allocateAligned(floats: plan.convWorkspace)
         arena = allocateAligned(floats: plan.spatialArena)
         arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
     }
@@ -172,15 +144,8 @@ final class Scratch {
     deinit {
         deallocateAligned(a)
         deallocateAligned(b)
-        deallocateAligned(workspace)
         deallocateAligned(arena)
     }
-}
-
-@inline(__always)
-func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    if let array { return array.withUnsafeBufferPointer { body($0.baseAddress) } }
-    return body(nil)
 }
 
 /// Float storage aligned to 64 bytes, so that 512-bit loads never straddle two cache lines.
