@@ -14,7 +14,7 @@ enum Compiler {
         var shape = file.inputShape
         var index = 0
         let layers = file.layers
-        var arena = 0
+        var arena = 0, sharedArena = 0
         // [C, H, W] of an NHWC segment output that the next dense layer reads through a flatten:
         // that layer's weight rows are permuted from (c, h, w) to (h, w, c) order.
         var nhwcInput: (channels: Int, height: Int, width: Int)?
@@ -32,6 +32,7 @@ enum Compiler {
                 let segment = SpatialSegment.compile(file, shapes: shapes, from: &index, shape: &shape, options: options,
                                                      arenaOffset: arena, nhwcOutput: nhwc)
                 arena += segment.arenaSize
+                sharedArena = max(sharedArena, segment.sharedArenaSize)
                 steps.append(segment)
                 continue
             }
@@ -61,7 +62,8 @@ enum Compiler {
             shape = outShape
             index += 1
         }
-        return Plan(steps: steps, inputWidth: inputWidth, outputWidth: shapes.last![0], arenaSize: arena)
+        return Plan(steps: steps, inputWidth: inputWidth, outputWidth: shapes.last![0], arenaSize: arena, sharedArenaSize: sharedArena,
+                    passBudget: options.passBudget)
     }
 
     /// A dense or conv2d layer's weights and bias with a directly following batch-norm folded

@@ -6,6 +6,10 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var foldBatchNorm: Bool
     /// Fuse ReLU / sigmoid / tanh into the preceding dense or conv2d layer's output pass. Default true.
     public var fuseActivations: Bool
+    /// Memory limits of the compiled plan (``SpatialSegment/dedicatedArenaLimit``,
+    /// ``Plan/passBudget``): tests lower them to run the bounded-memory paths on small models.
+    var dedicatedArenaLimit = SpatialSegment.dedicatedArenaLimit
+    var passBudget = Plan.passBudget
 
     public init(foldBatchNorm: Bool = true, fuseActivations: Bool = true) {
         self.foldBatchNorm = foldBatchNorm

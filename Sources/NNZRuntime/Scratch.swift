@@ -1,24 +1,33 @@
-/// Per-call working memory for ``Plan/run(input:rows:output:scratch:)``.
+/// Per-call working memory for ``Plan/run(input:rows:output:scratch:)``: at most
+/// ``Plan/passBudget`` values of ping-pong buffers (or two rows' worth, if one row needs more)
+/// plus the spatial segments' arenas, whatever batch size is asked for.
 final class Scratch {
     /// Ping-pong activation buffers, `rows × maxWidth` values each.
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
-    /// NHWC buffers of the spatial segments; their zero borders are never written.
+    /// NHWC buffers of the spatial segments with memory of their own; their zero borders are
+    /// written here once and never again.
     let arena: UnsafeMutablePointer<Float>
+    /// NHWC buffers of the spatial segments that share two regions (not initialized: every
+    /// value is written before it is read, borders included).
+    let sharedArena: UnsafeMutablePointer<Float>
+    /// Rows per pass: the batch size asked for, capped at ``Plan/rowsPerPass``.
     let rows: Int
 
     init(plan: Plan, rows: Int) {
-        self.rows = rows
-        let size = rows * plan.maxWidth
+        self.rows = max(1, min(rows, plan.rowsPerPass))
+        let size = self.rows * plan.maxWidth
         a = allocateAligned(floats: size)
         b = allocateAligned(floats: size)
         arena = allocateAligned(floats: plan.spatialArena)
         arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
+        sharedArena = allocateAligned(floats: plan.sharedSpatialArena)
     }
 
     deinit {
         deallocateAligned(a)
         deallocateAligned(b)
         deallocateAligned(arena)
+        deallocateAligned(sharedArena)
     }
 }

@@ -6,6 +6,12 @@ import NNZKernels
 /// image stays in L1/L2: the input row is copied into an NHWC buffer, each layer writes the
 /// interior of its own buffer (whose zero border is the padding the next convolution reads:
 /// no im2col, no padding copies), and the last buffer is written back as an NCHW row.
+/// Buffers normally have memory of their own in ``Scratch/arena``, whose zero borders are
+/// written once. When that would take more than ``dedicatedArenaLimit`` for the whole plan,
+/// the segment instead alternates its buffers between two regions of ``Scratch/sharedArena``
+/// (each layer reads only the buffer the layer before it wrote) and rewrites a buffer's zero
+/// border before each convolution reads it: memory per image is then two buffers, whatever
+/// the number of layers.
 /// Weights are packed once here (``nnz_conv_pack``); bias and activation are fused into the
 /// convolution. Results do not depend on the batch size or on how a batch is split.
 final class SpatialSegment: PlanStep, @unchecked Sendable {
@@ -19,7 +25,27 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
         var size: Int { (height + 2 * borderHeight) * rowStride }
         /// Arena offset of interior element (0, 0, 0).
         var interior: Int { offset + borderHeight * rowStride + borderWidth * channels }
+
+        /// Writes zeros over the border (the padding a convolution reads around the interior).
+        func clearBorder(in arena: UnsafeMutablePointer<Float>) {
+            guard borderHeight > 0 || borderWidth > 0 else { return }
+            let start = arena + offset
+            start.update(repeating: 0, count: borderHeight * rowStride)
+            (start + (borderHeight + height) * rowStride).update(repeating: 0, count: borderHeight * rowStride)
+            let side = borderWidth * channels
+            guard side > 0 else { return }
+            for h in 0..<height {
+                let row = start + (borderHeight + h) * rowStride
+                row.update(repeating: 0, count: side)
+                (row + rowStride - side).update(repeating: 0, count: side)
+            }
+        }
     }
+
+    /// Values of ``Scratch/arena`` (buffers with their own memory, borders zeroed once per
+    /// scratch) that the segments of one plan may take together: 2^24 floats, 64 MiB. Every
+    /// model of the fixtures and benchmarks needs far less (cnn_small: 1.4 k floats).
+    static let dedicatedArenaLimit = 1 << 24
 
     enum Op {
         /// Direct convolution (``nnz_conv2d_nhwc``), optionally with a fused 2×2 stride-2
@@ -46,34 +72,55 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
     /// Values per image in and out (NCHW rows).
     let inputWidth: Int
     let outputWidth: Int
-    /// Where this segment's buffers start in ``Scratch/arena``, and how many values they take.
-    let arenaOffset: Int
+    /// Whether the buffers alternate between two regions of ``Scratch/sharedArena`` (borders
+    /// rewritten before each read) instead of having memory of their own in ``Scratch/arena``.
+    let sharesArena: Bool
+    /// Values this segment takes in ``Scratch/arena`` (from the offset it was given; 0 when it
+    /// shares) and in ``Scratch/sharedArena`` (0 when it does not).
     let arenaSize: Int
+    let sharedArenaSize: Int
     /// Multiply-adds ×2 per image, for the thread-split heuristics.
     let flopsPerRow: Int
 
     /// Arena offset of the Winograd workspace.
     let workOffset: Int
 
-    init(buffers: [Buffer], ops: [Op], arenaOffset: Int, nhwcOutput: Bool) {
+    /// Lays out `buffers` in ``Scratch/arena`` from `arenaOffset` if the plan's arena then
+    /// stays within ``dedicatedArenaLimit``, else in two regions of ``Scratch/sharedArena``.
+    init(buffers: [Buffer], ops: [Op], arenaOffset: Int, nhwcOutput: Bool, arenaLimit: Int = dedicatedArenaLimit) {
         self.nhwcOutput = nhwcOutput
-        var laidOut = buffers
-        var offset = arenaOffset
-        for index in laidOut.indices {
-            laidOut[index].offset = offset
-            offset += (laidOut[index].size + 15) / 16 * 16 // 64-byte aligned buffers
-        }
-        workOffset = offset
-        offset += ops.reduce(0) { work, op in
+        let work = ops.reduce(0) { work, op in
             if case .winograd(_, _, let g, _, _, _, _) = op {
                 return max(work, nnz_winograd_work_size(Int32(g.inChannels), Int32(g.outChannels)))
             }
             return work
         }
+        let aligned = { (floats: Int) in (floats + 15) / 16 * 16 } // 64-byte aligned buffers
+        let dedicated = buffers.reduce(work) { saturatingSum($0, aligned($1.size)) }
+        var laidOut = buffers
+        if saturatingSum(arenaOffset, dedicated) <= arenaLimit {
+            var offset = arenaOffset
+            for index in laidOut.indices {
+                laidOut[index].offset = offset
+                offset += aligned(laidOut[index].size)
+            }
+            workOffset = offset
+            sharesArena = false
+            arenaSize = dedicated
+            sharedArenaSize = 0
+        } else {
+            // Buffer i is read only by the op that writes buffer i + 1 (the others work in
+            // place): even buffers in the first region, odd ones in the second.
+            let first = stride(from: 0, to: laidOut.count, by: 2).map { aligned(laidOut[$0].size) }.max() ?? 0
+            let second = stride(from: 1, to: laidOut.count, by: 2).map { aligned(laidOut[$0].size) }.max() ?? 0
+            for index in laidOut.indices { laidOut[index].offset = index % 2 == 0 ? 0 : first }
+            workOffset = first + second
+            sharesArena = true
+            arenaSize = 0
+            sharedArenaSize = first + second + work
+        }
         self.buffers = laidOut
         self.ops = ops
-        self.arenaOffset = arenaOffset
-        arenaSize = offset - arenaOffset
         let first = laidOut[0], last = laidOut[laidOut.count - 1]
         inputWidth = first.channels * first.height * first.width
         let outputWidth = last.channels * last.height * last.width
@@ -100,7 +147,7 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
 
     func run(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let first = buffers[0], lastIndex = buffers.count - 1, last = buffers[lastIndex]
-        let base = scratch.arena
+        let base = sharesArena ? scratch.sharedArena : scratch.arena
         // The last buffer has no border (no convolution of this segment reads it): with NHWC
         // output it is the output row itself.
         let direct = nhwcOutput && last.borderHeight == 0 && last.borderWidth == 0
@@ -115,6 +162,7 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
                 switch op {
                 case .conv(let packed, let bias, let g, let act, let pool, let source, let target):
                     let s = buffers[source], t = buffers[target]
+                    if sharesArena { s.clearBorder(in: base) }
                     // tap (0, 0) of output (0, 0) reads input element (-padHeight, -padWidth)
                     let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
                     (pool ? nnz_conv2d_nhwc_pool2 : nnz_conv2d_nhwc)(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels),
@@ -123,6 +171,7 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
                                     interior(target), t.rowStride)
                 case .winograd(let packed, let bias, let g, let act, let pool, let source, let target):
                     let s = buffers[source], t = buffers[target]
+                    if sharesArena { s.clearBorder(in: base) }
                     let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
                     nnz_conv3x3_winograd_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels), origin, s.rowStride,
                                               packed, bias, Int32(g.outChannels), act, pool ? 2 : 0,
@@ -250,7 +299,8 @@ extension SpatialSegment {
                 break loop
             }
         }
-        return SpatialSegment(buffers: buffers, ops: ops, arenaOffset: arenaOffset, nhwcOutput: nhwcOutput)
+        return SpatialSegment(buffers: buffers, ops: ops, arenaOffset: arenaOffset, nhwcOutput: nhwcOutput,
+                              arenaLimit: options.dedicatedArenaLimit)
     }
 
     /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions with enough input channels that its
