@@ -8,6 +8,7 @@ import NNZKernels
 enum Compiler {
     static func compile(_ file: ModelFile, options: RuntimeOptions) throws(FormatError) -> Plan {
         let shapes = try file.layerOutputShapes()
+        try checkPackedSizes(file, shapes: shapes)
         var steps: [any PlanStep] = []
         let inputWidth = file.inputElementCount
         if let n = file.normalization { steps.append(NormalizeStep(n, width: inputWidth)) }
@@ -64,6 +65,29 @@ enum Compiler {
         }
         return Plan(steps: steps, inputWidth: inputWidth, outputWidth: shapes.last![0], arenaSize: arena, sharedArenaSize: sharedArena,
                     passBudget: options.passBudget)
+    }
+
+    /// Floats one layer's weights may take once packed for the kernels: the format's limit for
+    /// one tensor (2^30 bytes). Packing pads output columns to 16 or 32, so a valid file with
+    /// one output and a 2^28-value weight would otherwise take 32 times that.
+    static let maxPackedFloats = Limits.maxTensorBytes / 4
+
+    /// Refuses (``FormatError/Code/limitExceeded``, naming the layer) a model whose weights for
+    /// one layer would exceed ``maxPackedFloats`` once packed; checked before anything is packed.
+    static func checkPackedSizes(_ file: ModelFile, shapes: [[Int]]) throws(FormatError) {
+        for (index, layer) in file.layers.enumerated() {
+            let floats: Int
+            switch layer {
+            case .dense(let d): floats = DenseStep.packedSize(d)
+            case .conv2d(let c):
+                let input = index == 0 ? file.inputShape : shapes[index - 1]
+                floats = SpatialSegment.packedSize(ConvGeometry(convolution: c, input: input, output: shapes[index]))
+            default: continue
+            }
+            guard floats <= maxPackedFloats else {
+                throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): its weights take \(floats * 4) bytes once packed for the kernels; the runtime's limit is \(maxPackedFloats * 4)")
+            }
+        }
     }
 
     /// A dense or conv2d layer's weights and bias with a directly following batch-norm folded

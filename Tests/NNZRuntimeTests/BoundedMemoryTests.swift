@@ -63,4 +63,23 @@ final class BoundedMemoryTests: XCTestCase {
         XCTAssertEqual(workspace.rows, 1 << 30, "the workspace still accepts the batch it was made for")
         XCTAssertEqual(workspace.scratch.rows, model.plan.rowsPerPass)
     }
+
+    /// Packing pads a dense layer's outputs to 32: one output over 2^23 + 1 inputs would take
+    /// more than the format's 2^30-byte tensor limit once packed, and is refused naming the
+    /// layer, before anything is packed; 2^23 inputs are fine.
+    func testWeightsTooLargeOncePackedAreRefusedNamingTheLayer() throws {
+        func model(inputs: Int) -> ModelFile {
+            var file = ModelFile(inputShape: [inputs], outputKind: .regression, layers: [.dense(DenseLayer(inputs: inputs, outputs: 1))])
+            file.tensors = [Tensor(name: "layers.0.weight", shape: [inputs, 1], values: Array(repeating: 0.5, count: inputs)),
+                            Tensor(name: "layers.0.bias", shape: [1], values: [0])]
+            return file
+        }
+        XCTAssertThrowsError(try Model(file: model(inputs: (1 << 23) + 1))) { error in
+            let error = error as! FormatError
+            XCTAssertEqual(error.code, .limitExceeded)
+            XCTAssertTrue(error.message.hasPrefix("layer 0 (dense): "), error.message)
+        }
+        let largest = model(inputs: 1 << 23) // packs to exactly the limit (not compiled here: 1 GiB)
+        XCTAssertNoThrow(try Compiler.checkPackedSizes(largest, shapes: try largest.layerOutputShapes()))
+    }
 }

@@ -26,10 +26,13 @@ final class DenseStep: PlanStep, @unchecked Sendable {
             weight = permuteRowsToNHWC(weight, channels: input.channels, height: input.height, width: input.width,
                                        outputs: d.outputs)
         }
-        let packed = allocateAligned(floats: nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs)))
+        let packed = allocateAligned(floats: packedSize(d))
         weight.withUnsafeBufferPointer { nnz_pack_b(Int32(d.inputs), Int32(d.outputs), $0.baseAddress, Int32(d.outputs), packed) }
         return (DenseStep(packed: packed, bias: bias, inputs: d.inputs, outputs: d.outputs, activation: activation), consumed)
     }
+
+    /// Floats of `d`'s weights packed for ``nnz_gemm_packed`` (outputs padded to 32).
+    static func packedSize(_ d: DenseLayer) -> Int { nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs)) }
 
     private init(packed: UnsafeMutablePointer<Float>, bias: [Float]?, inputs: Int, outputs: Int, activation: nnz_activation) {
         self.packed = packed

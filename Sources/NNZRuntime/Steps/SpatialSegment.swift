@@ -235,10 +235,11 @@ extension SpatialSegment {
             switch layers[index] {
             case .conv2d(let c):
                 let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
+                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
+                let winograd = useWinograd(g)
                 var (weight, bias, activation, consumed) = Compiler.linearLayer(
                     file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
                     weightIndex: { i, o in o * perOutput + i }, options: options)
-                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
                 var biasPointer: UnsafeMutablePointer<Float>?
                 if let bias {
                     let p = allocateAligned(floats: bias.count)
@@ -257,16 +258,15 @@ extension SpatialSegment {
                     consumed += 1
                 }
                 let target = addBuffer(shapes[index + consumed - 1])
-                if useWinograd(g) {
-                    let packed = allocateAligned(floats: nnz_winograd_pack_size(Int32(g.outChannels), Int32(g.inChannels)))
+                if winograd {
+                    let packed = allocateAligned(floats: packedSize(g))
                     weight.withUnsafeBufferPointer {
                         nnz_winograd_pack(Int32(g.outChannels), Int32(g.inChannels), $0.baseAddress, packed)
                     }
                     ops.append(.winograd(packed: packed, bias: biasPointer, geometry: g, activation: activation, pool: pool,
                                          source: current, target: target))
                 } else {
-                    let packed = allocateAligned(floats: nnz_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels),
-                                                                            Int32(g.kernelHeight), Int32(g.kernelWidth)))
+                    let packed = allocateAligned(floats: packedSize(g))
                     weight.withUnsafeBufferPointer {
                         nnz_conv_pack(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
                                       $0.baseAddress, packed)
@@ -301,6 +301,14 @@ extension SpatialSegment {
         }
         return SpatialSegment(buffers: buffers, ops: ops, arenaOffset: arenaOffset, nhwcOutput: nhwcOutput,
                               arenaLimit: options.dedicatedArenaLimit)
+    }
+
+    /// Floats of a convolution's weights packed for its kernel (output channels padded to 16,
+    /// Winograd also input channels, times 16 transformed taps).
+    static func packedSize(_ g: ConvGeometry) -> Int {
+        useWinograd(g)
+            ? nnz_winograd_pack_size(Int32(g.outChannels), Int32(g.inChannels))
+            : nnz_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth))
     }
 
     /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions with enough input channels that its
