@@ -26,7 +26,10 @@ public final class Model: Sendable {
     /// Input feature names from the file, if it has them.
     public let featureNames: [String]?
     /// One name per output: the file's class labels, or `"0"`, `"1"`, … when it has none.
-    public let outputNames: [String]
+    /// Built once for up to 65 536 outputs (the format's limit on `class_labels`), on each
+    /// access beyond: a valid file may have 2^28 unnamed outputs, 4 GiB of names.
+    public var outputNames: [String] { storedOutputNames ?? Self.indexNames(outputWidth) }
+    private let storedOutputNames: [String]?
     /// Whether the file names its classes (``outputNames`` are then the class labels).
     public let hasClassLabels: Bool
     let plan: Plan
@@ -59,8 +62,11 @@ public final class Model: Sendable {
         outputKind = file.outputKind
         featureNames = file.metadata.featureNames
         hasClassLabels = file.metadata.classLabels != nil
-        outputNames = file.metadata.classLabels ?? (0..<plan.outputWidth).map { String($0) }
+        storedOutputNames = file.metadata.classLabels
+            ?? (plan.outputWidth <= Limits.maxListItems ? Self.indexNames(plan.outputWidth) : nil)
     }
+
+    private static func indexNames(_ count: Int) -> [String] { (0..<count).map { String($0) } }
 
     /// Whether the outputs are class scores or probabilities (not regression values).
     public var isClassifier: Bool { outputKind != .regression }

@@ -2,8 +2,11 @@
 /// load; immutable afterwards.
 final class Plan: Sendable {
     let steps: [any PlanStep]
-    /// Largest activation (values per sample) any step reads or writes.
-    let maxWidth: Int
+    /// Largest activation (values per sample) a step writes for the next one: the widths of
+    /// the ping-pong buffers (the input is the caller's, the last step writes the output).
+    let intermediateWidth: Int
+    /// Ping-pong buffers the steps need: none for one step, one for two, else two.
+    let bufferCount: Int
     /// Per-image NHWC buffers of the spatial segments that have memory of their own (values,
     /// zeroed once per ``Scratch``; at most ``SpatialSegment/dedicatedArenaLimit``).
     let spatialArena: Int
@@ -14,8 +17,8 @@ final class Plan: Sendable {
     let outputWidth: Int
     /// Approximate floating-point operations per sample, to decide whether splitting a batch pays.
     let flopsPerRow: Int
-    /// Rows one ``Scratch`` holds at most: its two ping-pong buffers (`rows × maxWidth` values
-    /// each) stay within ``passBudget`` unless a single row needs more. Larger batches run in
+    /// Rows one ``Scratch`` holds at most: its ping-pong buffers (`rows × intermediateWidth`
+    /// values each) stay within ``passBudget`` unless a single row needs more. Larger batches run in
     /// passes of this many rows (results do not depend on how a batch is split).
     let rowsPerPass: Int
 
@@ -30,12 +33,12 @@ final class Plan: Sendable {
         self.steps = steps
         self.inputWidth = inputWidth
         self.outputWidth = outputWidth
-        let maxWidth = steps.reduce(inputWidth) { max($0, $1.outputWidth) }
-        self.maxWidth = maxWidth
+        intermediateWidth = steps.dropLast().reduce(0) { max($0, $1.outputWidth) }
+        bufferCount = min(2, max(0, steps.count - 1))
         spatialArena = arenaSize
         sharedSpatialArena = sharedArenaSize
         flopsPerRow = steps.reduce(0) { saturatingSum($0, $1.flopsPerRow) }
-        rowsPerPass = max(1, passBudget / (2 * max(1, maxWidth)))
+        rowsPerPass = max(1, passBudget / (2 * max(1, intermediateWidth)))
     }
 
     /// Runs `rows` samples from `input` into `output` using `scratch`, in passes of at most

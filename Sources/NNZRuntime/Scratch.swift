@@ -2,7 +2,8 @@
 /// ``Plan/passBudget`` values of ping-pong buffers (or two rows' worth, if one row needs more)
 /// plus the spatial segments' arenas, whatever batch size is asked for.
 final class Scratch {
-    /// Ping-pong activation buffers, `rows × maxWidth` values each.
+    /// Ping-pong activation buffers, `rows × intermediateWidth` values each (one float when
+    /// the plan does not need them).
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
     /// NHWC buffers of the spatial segments with memory of their own; their zero borders are
@@ -16,9 +17,9 @@ final class Scratch {
 
     init(plan: Plan, rows: Int) {
         self.rows = max(1, min(rows, plan.rowsPerPass))
-        let size = self.rows * plan.maxWidth
-        a = allocateAligned(floats: size)
-        b = allocateAligned(floats: size)
+        let size = self.rows * plan.intermediateWidth
+        a = allocateAligned(floats: plan.bufferCount >= 1 ? size : 0)
+        b = allocateAligned(floats: plan.bufferCount >= 2 ? size : 0)
         arena = allocateAligned(floats: plan.spatialArena)
         arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
         sharedArena = allocateAligned(floats: plan.sharedSpatialArena)

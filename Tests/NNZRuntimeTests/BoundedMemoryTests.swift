@@ -19,7 +19,7 @@ final class BoundedMemoryTests: XCTestCase {
             let plain = try Model(file: file)
             var options = RuntimeOptions()
             options.dedicatedArenaLimit = 0
-            options.passBudget = 3 * 2 * plain.plan.maxWidth // three rows per pass
+            options.passBudget = 3 * 2 * max(1, plain.plan.intermediateWidth) // three rows per pass
             let bounded = try Model(file: file, options: options)
             XCTAssertEqual(bounded.plan.rowsPerPass, 3, name)
             XCTAssertEqual(bounded.plan.spatialArena, 0, name)
@@ -55,9 +55,10 @@ final class BoundedMemoryTests: XCTestCase {
     /// However many rows a caller asks for, one scratch holds at most ``Plan/passBudget``
     /// values of ping-pong buffers.
     func testScratchRowsAreCappedByThePassBudget() throws {
-        var file = ModelFile(inputShape: [4], outputKind: .regression, layers: [.dense(DenseLayer(inputs: 4, outputs: 1 << 20))])
+        var file = ModelFile(inputShape: [4], outputKind: .regression, layers: [.dense(DenseLayer(inputs: 4, outputs: 1 << 20)), .relu])
         fill(&file)
-        let model = try Model(file: file)
+        let model = try Model(file: file, options: RuntimeOptions(fuseActivations: false))
+        XCTAssertEqual(model.plan.intermediateWidth, 1 << 20, "the dense output is an intermediate, the ReLU writes the output")
         XCTAssertEqual(model.plan.rowsPerPass, Plan.passBudget / (2 << 20))
         let workspace = model.makeWorkspace(rows: 1 << 30)
         XCTAssertEqual(workspace.rows, 1 << 30, "the workspace still accepts the batch it was made for")
