@@ -21,8 +21,10 @@ public enum WorkPool {
     /// Runs `body(0)`, …, `body(count − 1)` on the calling thread and the pool's workers and
     /// returns when all are done. Tasks are claimed dynamically, so any task may run on any
     /// thread, in any order; `body` must be safe to call concurrently for different indices.
-    /// While another thread's job holds the pool, the caller runs every task itself (correct,
-    /// just not parallel), so `run` never blocks on other callers. `count ≤ 1` runs inline.
+    /// While another job holds the pool (another thread's, or the caller's own: a task that
+    /// calls `run` again, e.g. a CSV part scoring with `Model.predict(_:rows:into:threads:)`),
+    /// the caller runs every task itself (correct, just not parallel), so `run` never blocks
+    /// on other callers and nesting cannot deadlock. `count ≤ 1` runs inline.
     /// Decide `count` with ``partCount(work:threads:items:)``: tiny jobs are slower split.
     public static func run(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1 else {

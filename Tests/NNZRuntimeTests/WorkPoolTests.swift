@@ -31,4 +31,16 @@ final class WorkPoolTests: XCTestCase {
         }
         XCTAssertEqual(UnsafeBufferPointer(start: counts.p, count: 8 * jobs * tasks).filter { $0 != 1 }.count, 0)
     }
+
+    /// A task that calls `run` again (a CSV part scoring a batch on several threads) runs the
+    /// inner tasks itself instead of waiting for the pool it is part of.
+    func testNestedRunsCompleteWithEveryTaskOnce() {
+        struct Counts: @unchecked Sendable { let p: UnsafeMutablePointer<Int> }
+        let outer = 6, inner = 9
+        let counts = Counts(p: .allocate(capacity: outer * inner))
+        counts.p.initialize(repeating: 0, count: outer * inner)
+        defer { counts.p.deallocate() }
+        WorkPool.run(outer) { o in WorkPool.run(inner) { counts.p[o * inner + $0] += 1 } }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: counts.p, count: outer * inner)), Array(repeating: 1, count: outer * inner))
+    }
 }
