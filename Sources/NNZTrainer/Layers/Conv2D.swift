@@ -52,8 +52,12 @@ public final class Conv2D: TrainableLayer {
         self.strideWidth = strideWidth
         self.padHeight = padHeight
         self.padWidth = padWidth
-        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
-        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
+        guard let outputHeight = windowOutput(height, kernelHeight, strideHeight, padHeight),
+              let outputWidth = windowOutput(width, kernelWidth, strideWidth, padWidth) else {
+            preconditionFailure("conv2d: the kernel does not fit the padded input \(input)")
+        }
+        self.outputHeight = outputHeight
+        self.outputWidth = outputWidth
         weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelHeight, kernelWidth], values: weights, decays: true)
         bias = hasBias ? Parameter(name: "bias", shape: [outChannels], values: biases ?? Array(repeating: 0, count: outChannels), decays: false) : nil
     }
@@ -99,7 +103,7 @@ public final class Conv2D: TrainableLayer {
             let col = columns.pointer + (mode == .training ? n * columnCount : 0)
             Linalg.im2col(input + n * inputCount, channels: inChannels, height: height, width: width,
                           kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                          padH: padHeight, padW: padWidth, col)
+                          padH: padHeight, padW: padWidth, outH: outputHeight, outW: outputWidth, col)
             let y = output.pointer + n * outputCount
             if let bias {
                 for o in 0..<outChannels { (y + o * positions).update(repeating: bias.value.pointer[o], count: positions) }
@@ -141,7 +145,8 @@ public final class Conv2D: TrainableLayer {
                             beta: 0, c: columnGradient.pointer, ldc: positions)
                 Linalg.col2im(columnGradient.pointer, channels: inChannels, height: height, width: width,
                               kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                              padH: padHeight, padW: padWidth, inputGradient.pointer + n * inputCount)
+                              padH: padHeight, padW: padWidth, outH: outputHeight, outW: outputWidth,
+                              inputGradient.pointer + n * inputCount)
             }
         }
         return needsInputGradient ? UnsafePointer(inputGradient.pointer) : nil

@@ -43,8 +43,12 @@ public final class MaxPool: TrainableLayer {
         self.strideWidth = strideWidth
         self.padHeight = padHeight
         self.padWidth = padWidth
-        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
-        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
+        guard let outputHeight = windowOutput(height, kernelHeight, strideHeight, padHeight),
+              let outputWidth = windowOutput(width, kernelWidth, strideWidth, padWidth) else {
+            preconditionFailure("maxpool: the window does not fit the padded input \(input)")
+        }
+        self.outputHeight = outputHeight
+        self.outputWidth = outputWidth
     }
 
     public var inputShape: [Int] { [channels, height, width] }
@@ -60,7 +64,8 @@ public final class MaxPool: TrainableLayer {
         winners.reserve(batch * outputCount)
         Linalg.maxPoolForward(input, batch: batch, channels: channels, height: height, width: width,
                               kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                              padH: padHeight, padW: padWidth, output.pointer, mode == .training ? winners.pointer : nil)
+                              padH: padHeight, padW: padWidth, outH: outputHeight, outW: outputWidth,
+                              output.pointer, mode == .training ? winners.pointer : nil)
         return UnsafePointer(output.pointer)
     }
 
