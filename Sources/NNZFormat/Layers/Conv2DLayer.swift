@@ -34,10 +34,8 @@ public struct Conv2DLayer: Equatable, Sendable {
     }
 }
 
-extension Conv2DLayer: LayerFormat {
+extension Conv2DLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 2
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "conv2d" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {

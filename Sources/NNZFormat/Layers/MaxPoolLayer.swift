@@ -24,10 +24,8 @@ public struct MaxPoolLayer: Equatable, Sendable {
     }
 }
 
-extension MaxPoolLayer: LayerFormat {
+extension MaxPoolLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 3
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "maxpool" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
