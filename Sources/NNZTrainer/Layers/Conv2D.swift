@@ -34,12 +34,7 @@ public final class Conv2D: TrainableLayer {
         convolution = c
         height = input[1]
         width = input[2]
-        guard let outputHeight = windowOutput(height, c.kernelHeight, c.strideHeight, c.padHeight),
-              let outputWidth = windowOutput(width, c.kernelWidth, c.strideWidth, c.padWidth) else {
-            preconditionFailure("conv2d: the kernel does not fit the padded input \(input)")
-        }
-        self.outputHeight = outputHeight
-        self.outputWidth = outputWidth
+        (outputHeight, outputWidth) = Self.outputSize(of: .conv2d(c), input: input)
         weight = Parameter(name: "weight", shape: [c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth], values: weights, decays: true)
         bias = c.hasBias ? Parameter(name: "bias", shape: [c.outChannels], values: biases ?? Array(repeating: 0, count: c.outChannels), decays: false) : nil
     }

@@ -28,12 +28,7 @@ public final class MaxPool: TrainableLayer {
         channels = input[0]
         height = input[1]
         width = input[2]
-        guard let outputHeight = windowOutput(height, p.kernelHeight, p.strideHeight, p.padHeight),
-              let outputWidth = windowOutput(width, p.kernelWidth, p.strideWidth, p.padWidth) else {
-            preconditionFailure("maxpool: the window does not fit the padded input \(input)")
-        }
-        self.outputHeight = outputHeight
-        self.outputWidth = outputWidth
+        (outputHeight, outputWidth) = Self.outputSize(of: .maxPool(p), input: input)
     }
 
     public var inputShape: [Int] { [channels, height, width] }
