@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "NNZCSV", dependencies: ["NNZSystem"]),
         // The streaming CSV scorer behind `nninfer predict`, for embedders too.
         .target(name: "NNZScoring", dependencies: ["NNZRuntime", "NNZCSV"]),
-        // What both command-line tools share: exit codes, Failure, the write(2) loop.
+        // What both command-line tools share: exit codes, Failure, printError (over NNZSystem's write loop).
         .target(name: "NNZCommandLine", dependencies: ["NNZFormat", "NNZSystem"]),
         .executableTarget(
             name: "nninfer",
