@@ -403,7 +403,8 @@ public enum CSVChunkParser {
                                       complete: Bool) -> Int? {
         guard let b = block.baseAddress else { return nil }
         if offset >= block.count { return complete ? block.count : nil }
-        return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, complete)
+        // A last record without a terminator ends at the block's end when the block is complete.
+        return CSVScan.boundary(atOrAfter: offset, b, 0, block.count, complete) ?? (complete ? block.count : nil)
     }
 
     /// Splits a block of complete records (ending on a record boundary) into at most `parts`

@@ -288,7 +288,8 @@ struct Parser {
         var shape: [Int] = []
         for i in 0..<rank { shape.append(try d.int("input dimension \(i)", in: 1...Limits.maxDimension)) }
         inputShape = shape
-        let inputElements = shape.reduce(1, *)
+        // Three dims of up to 2^24 overflow Int: saturate, so the limit check refuses them.
+        let inputElements = ModelFile.elementCount(shape)
         guard inputElements <= Limits.maxActivationElements else {
             throw d.error(.limitExceeded, "the input shape \(shape) has \(inputElements) values; the limit is \(Limits.maxActivationElements)", at: rankOffset)
         }

@@ -117,7 +117,7 @@ extension ModelFile {
         for d in inputShape where !(1...Limits.maxDimension).contains(d) {
             throw FormatError(.limitExceeded, "input dimension \(d) is outside 1...\(Limits.maxDimension)")
         }
-        guard inputShape.reduce(1, *) <= Limits.maxActivationElements else {
+        guard Self.elementCount(inputShape) <= Limits.maxActivationElements else {
             throw FormatError(.limitExceeded, "the input shape \(inputShape) has more than \(Limits.maxActivationElements) values")
         }
         guard (1...Limits.maxLayers).contains(layers.count) else {

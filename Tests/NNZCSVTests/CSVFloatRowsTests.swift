@@ -287,5 +287,12 @@ final class CSVFloatRowsTests: XCTestCase {
             XCTAssertEqual(CSVScan.lastBoundary(b.baseAddress!, 0, b.count, false), b.count)
             XCTAssertEqual(CSVScan.lastBoundary(b.baseAddress!, 0, b.count - 2, false), 13)
         }
+        // A last record without a terminator: the end of a complete block is its boundary
+        // (found by FuzzCSV: `""` gave nil).
+        let unterminated = Array("1,2\n\"\"".utf8)
+        unterminated.withUnsafeBufferPointer { b in
+            XCTAssertEqual(CSVChunkParser.recordBoundary(in: b, atOrAfter: 5, complete: true), b.count)
+            XCTAssertNil(CSVChunkParser.recordBoundary(in: b, atOrAfter: 5, complete: false))
+        }
     }
 }
