@@ -23,16 +23,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        .target(name: "NNZFormat", dependencies: ["CZlib"]),
+        // The one write(2) loop (partial writes, EINTR, EAGAIN), shared by every writer.
+        .target(name: "NNZSystem"),
+        .target(name: "NNZFormat", dependencies: ["CZlib", "NNZSystem"]),
         // Compute kernels in C: AVX-512 / AVX2+FMA paths chosen at run time, portable fallback.
         .target(name: "NNZKernels"),
         .target(name: "NNZRuntime", dependencies: ["NNZFormat", "NNZKernels"]),
         // RFC 4180 reading and writing, float parsing and formatting: no model code.
-        .target(name: "NNZCSV"),
+        .target(name: "NNZCSV", dependencies: ["NNZSystem"]),
         // The streaming CSV scorer behind `nninfer predict`, for embedders too.
         .target(name: "NNZScoring", dependencies: ["NNZRuntime", "NNZCSV"]),
-        // What both command-line tools share: exit codes, Failure, the write(2) loop.
-        .target(name: "NNZCommandLine", dependencies: ["NNZFormat"]),
+        // What both command-line tools share: exit codes, Failure, printError (over NNZSystem's write loop).
+        .target(name: "NNZCommandLine", dependencies: ["NNZFormat", "NNZSystem"]),
         .executableTarget(
             name: "nninfer",
             dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]

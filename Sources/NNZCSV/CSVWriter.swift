@@ -5,11 +5,8 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NNZSystem
 
-@inline(__always)
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
-    write(fd, p, n)
-}
 
 /// Buffered output to a file descriptor (1 MiB buffer by default) with CSV helpers.
 ///
@@ -125,25 +122,13 @@ public final class CSVWriter {
 
     private func writeAll(_ p: UnsafeRawPointer, _ n: Int) throws(CSVError) {
         guard let fd else { return }
-        var off = 0
-        while off < n {
-            let r = systemWrite(fd, p + off, n - off)
-            if r > 0 {
-                off += r
-                bytesWritten += Int64(r)
-                continue
-            }
-            let e: Int32 = r < 0 ? errno : EIO
-            if e == EINTR { continue }
-            if e == EAGAIN || e == EWOULDBLOCK {
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&pfd, 1, -1)
-                continue
-            }
-            let err = CSVError.fromWrite(errno: e, path: name)
-            failure = err
-            throw err
+        let status = NNZSystem.writeAll(UnsafeRawBufferPointer(start: p, count: n), to: fd)
+        guard status == 0 else {
+            let error = CSVError.fromWrite(errno: status, path: name)
+            failure = error
+            throw error
         }
+        bytesWritten += Int64(n)
     }
 
     /// Makes room for `n` contiguous bytes (for a descriptor writer, n ≤ its buffer size) and

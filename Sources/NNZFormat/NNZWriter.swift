@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NNZSystem
 
 /// Turns a ``ModelFile`` into `.nnz` bytes, deterministically, and writes files atomically.
 ///
@@ -87,19 +88,12 @@ public enum NNZWriter {
         guard fd >= 0 else {
             throw FormatError(.writeFailed, "cannot create \(temporary): \(errnoText())", path: path)
         }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
-                systemWrite(fd, buffer.baseAddress! + written, bytes.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = errnoText()
-                close(fd)
-                unlink(temporary)
-                throw FormatError(.writeFailed, "cannot write \(temporary): \(reason)", path: path)
-            }
-            written += n
+        let status = bytes.withUnsafeBytes { writeAll($0, to: fd) }
+        if status != 0 {
+            let reason = String(cString: strerror(status))
+            close(fd)
+            unlink(temporary)
+            throw FormatError(.writeFailed, "cannot write \(temporary): \(reason)", path: path)
         }
         if fsync(fd) != 0 {
             let reason = errnoText()
@@ -195,11 +189,6 @@ enum TensorDType {
 
 func errnoText() -> String {
     String(cString: strerror(errno))
-}
-
-@inline(__always)
-func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }
 
 @inline(__always)

@@ -1,6 +1,7 @@
 /* AVX2 + FMA path.  Every function (helpers included) carries the target attribute. */
 #if defined(__x86_64__)
 #include "nnz_internal.h"
+#include "nnz_vector_math.h"
 #include "nnz_wino_generic.h"
 #include <immintrin.h>
 
@@ -16,18 +17,18 @@
  * --------------------------------------------------------------------------------------- */
 
 T256 INL __m256 exp_nonpos256(__m256 x) {
-    const __m256 lo = _mm256_set1_ps(-87.33654f);
+    const __m256 lo = _mm256_set1_ps(NNZ_EXP_LOWEST);
     __m256 xc = _mm256_max_ps(lo, x); /* NaN propagates (second operand on unordered) */
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(NNZ_EXP_LOG2E)),
                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(NNZ_EXP_LN2_HI), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(NNZ_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(NNZ_EXP_P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(NNZ_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(NNZ_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(NNZ_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(NNZ_EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(NNZ_EXP_P5));
     __m256 r2 = _mm256_mul_ps(r, r);
     p = _mm256_fmadd_ps(p, r2, r);
     p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
@@ -54,16 +55,16 @@ T256 INL __m256 sigmoid256(__m256 x) {
 T256 INL __m256 tanh256(__m256 x) {
     __m256 ax = abs256(x);
     __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 p = _mm256_set1_ps(NNZ_TANH_P0);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(NNZ_TANH_P1));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(NNZ_TANH_P2));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(NNZ_TANH_P3));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(NNZ_TANH_P4));
     __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
     __m256 e = exp_nonpos256(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_add_ps(ax, ax)));
     __m256 t = _mm256_div_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), e), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
     __m256 sign = _mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
-    __m256 sm = _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+    __m256 sm = _mm256_cmp_ps(ax, _mm256_set1_ps(NNZ_TANH_SMALL), _CMP_LT_OQ);
     /* the result has the sign of x (also makes tanh(-0) = -0) */
     return _mm256_or_ps(_mm256_blendv_ps(t, small, sm), sign);
 }

@@ -2,6 +2,7 @@
  * the always_inline helpers, so clang can inline them into each other. */
 #if defined(__x86_64__)
 #include "nnz_internal.h"
+#include "nnz_vector_math.h"
 #include <immintrin.h>
 
 #define T512 __attribute__((target("avx512f,avx512vl,fma")))
@@ -17,18 +18,18 @@
 /* exp(x) for x <= 0 (NaN propagates).  Cephes expf reduction + degree-6 polynomial, about
  * 1 ulp; returns exactly 0 below -87.3365 (where libm would return a subnormal < 1.2e-38). */
 T512 INL __m512 exp_nonpos512(__m512 x) {
-    const __m512 lo = _mm512_set1_ps(-87.33654f);
+    const __m512 lo = _mm512_set1_ps(NNZ_EXP_LOWEST);
     __m512 xc = _mm512_max_ps(lo, x); /* max(lo, NaN) = NaN: second operand on unordered */
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(NNZ_EXP_LOG2E)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(NNZ_EXP_LN2_HI), xc);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(NNZ_EXP_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(NNZ_EXP_P0);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(NNZ_EXP_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(NNZ_EXP_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(NNZ_EXP_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(NNZ_EXP_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(NNZ_EXP_P5));
     __m512 r2 = _mm512_mul_ps(r, r);
     p = _mm512_fmadd_ps(p, r2, r);
     p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
@@ -58,16 +59,16 @@ T512 INL __m512 sigmoid512(__m512 x) {
 T512 INL __m512 tanh512(__m512 x) {
     __m512 ax = abs512(x);
     __m512 z = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 p = _mm512_set1_ps(NNZ_TANH_P0);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(NNZ_TANH_P1));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(NNZ_TANH_P2));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(NNZ_TANH_P3));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(NNZ_TANH_P4));
     __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
     __m512 e = exp_nonpos512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_add_ps(ax, ax)));
     __m512 t = _mm512_div_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), e), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
     __m512i sign = _mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
-    __mmask16 sm = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    __mmask16 sm = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(NNZ_TANH_SMALL), _CMP_LT_OQ);
     __m512 r = _mm512_mask_blend_ps(sm, t, small);
     /* the result has the sign of x (also makes tanh(-0) = -0) */
     return _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(r), sign));

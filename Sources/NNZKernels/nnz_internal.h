@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Small integer helpers shared by the path-independent drivers. */
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+static inline int round_up(int a, int m) { return (a + m - 1) / m * m; }
+
 /* Width of a packed-B column panel (floats).  Same for every path. */
 #define NNZ_NR 32
 

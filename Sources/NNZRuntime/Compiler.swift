@@ -1,253 +1,94 @@
 import NNZFormat
 import NNZKernels
 
-/// Options that change how a model is compiled for inference.
-public struct RuntimeOptions: Sendable, Equatable {
-    /// Fold each batch-norm that directly follows a dense or conv2d layer into that layer's
-    /// weights and bias at load (one pass fewer over the activations; outputs agree with the
-    /// unfolded computation to about 1e-6). Default true.
-    public var foldBatchNorm: Bool
-    /// Fuse ReLU / sigmoid / tanh into the preceding dense or conv2d layer's output pass. Default true.
-    public var fuseActivations: Bool
-    /// Run convolution and pooling through the training kernels (NCHW, im2col + GEMM per
-    /// image, every layer over the whole batch) instead of the NHWC spatial segments. For tests.
-    var legacyConvolution = false
-
-    public init(foldBatchNorm: Bool = true, fuseActivations: Bool = true) {
-        self.foldBatchNorm = foldBatchNorm
-        self.fuseActivations = fuseActivations
-    }
-}
-
-/// Turns a validated ``ModelFile`` into a ``Plan``.
+/// Turns a validated ``ModelFile`` into a ``Plan``: one ``PlanStep`` per layer kind (see
+/// `Steps/`), with batch-norms folded and activations fused where the options allow. Adding a
+/// layer kind means a step file under `Steps/` and one case in ``compile(_:options:)``'s
+/// switch (or, for a layer on `[C, H, W]` activations, an op in ``SpatialSegment``).
 enum Compiler {
     static func compile(_ validated: ValidatedModel, options: RuntimeOptions) throws(FormatError) -> Plan {
         let file = validated.file
         let shapes = validated.layerOutputShapes
-        var steps: [Step] = []
+        try checkPackedSizes(file, shapes: shapes)
+        var steps: [any PlanStep] = []
         let inputWidth = file.inputElementCount
-        var maxWidth = inputWidth
-        var convWorkspace = 0
-        if let n = file.normalization {
-            let divisor: [Float]
-            switch n.kind {
-            case .standard: divisor = n.second
-            case .minMax: divisor = zip(n.first, n.second).map { $1 - $0 }
-            }
-            steps.append(.normalize(offset: n.first, divisor: divisor, width: inputWidth))
-        }
+        if let n = file.normalization { steps.append(NormalizeStep(n, width: inputWidth)) }
         var shape = file.inputShape
         var index = 0
         let layers = file.layers
-        var arena = 0
+        var arena = 0, sharedArena = 0
         // [C, H, W] of an NHWC segment output that the next dense layer reads through a flatten:
         // that layer's weight rows are permuted from (c, h, w) to (h, w, c) order.
         var nhwcInput: (channels: Int, height: Int, width: Int)?
         while index < layers.count {
             let layer = layers[index]
-            if !options.legacyConvolution, shape.count == 3, layer.startsSpatialSegment {
+            if shape.count == 3, layer.startsSpatialSegment {
                 var end = index
                 var endShape = shape
-                _ = spatialLayerCount(layers, shapes: shapes, from: &end, shape: &endShape)
+                _ = SpatialSegment.layerCount(layers, shapes: shapes, from: &end, shape: &endShape)
                 var nhwc = false
                 if end + 1 < layers.count, case .flatten = layers[end], case .dense = layers[end + 1] {
                     nhwc = true
                     nhwcInput = (endShape[0], endShape[1], endShape[2])
                 }
-                let segment = spatialSegment(file, shapes: shapes, from: &index, shape: &shape, options: options,
-                                             arenaOffset: arena, nhwcOutput: nhwc)
+                let segment = SpatialSegment.compile(file, shapes: shapes, from: &index, shape: &shape, options: options,
+                                                     arenaOffset: arena, nhwcOutput: nhwc)
                 arena += segment.arenaSize
-                maxWidth = max(maxWidth, segment.outputWidth)
-                steps.append(.spatial(segment))
+                sharedArena = max(sharedArena, segment.sharedArenaSize)
+                steps.append(segment)
                 continue
             }
             let outShape = shapes[index]
-            maxWidth = max(maxWidth, outShape.reduce(1, *))
+            let width = outShape.reduce(1, *)
             switch layer {
             case .dense(let d):
-                var (weight, bias, activation, consumed) = linearLayer(
-                    file, at: index, hasBias: d.hasBias, outputs: d.outputs, rowsPerOutput: d.inputs,
-                    weightIndex: { i, o in i * d.outputs + o }, options: options)
-                // Folding scales columns, so permuting rows afterwards gives the same weights.
-                if let input = nhwcInput {
-                    weight = permuteRowsToNHWC(weight, channels: input.channels, height: input.height, width: input.width,
-                                               outputs: d.outputs)
-                    nhwcInput = nil
-                }
-                let packed = allocateAligned(floats: nnz_pack_b_size(Int32(d.inputs), Int32(d.outputs)))
-                weight.withUnsafeBufferPointer { nnz_pack_b(Int32(d.inputs), Int32(d.outputs), $0.baseAddress, Int32(d.outputs), packed) }
-                steps.append(.dense(packed: packed, bias: bias, inputs: d.inputs, outputs: d.outputs, activation: activation))
+                let (step, consumed) = DenseStep.compile(d, file: file, at: index, nhwcInput: nhwcInput, options: options)
+                nhwcInput = nil
+                steps.append(step)
                 index += consumed
                 shape = shapes[index - 1]
                 continue
-            case .conv2d(let c):
-                let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
-                let (weight, bias, activation, consumed) = linearLayer(
-                    file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
-                    weightIndex: { i, o in o * perOutput + i }, options: options)
-                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
-                convWorkspace = max(convWorkspace, g.workspace)
-                steps.append(.conv(weight: weight, bias: bias, geometry: g, activation: activation))
-                index += consumed
-                shape = shapes[index - 1]
-                continue
-            case .maxPool(let p):
-                steps.append(.maxPool(PoolGeometry(channels: shape[0], height: shape[1], width: shape[2],
-                                                   kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth,
-                                                   strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-                                                   padHeight: p.padHeight, padWidth: p.padWidth,
-                                                   outHeight: outShape[1], outWidth: outShape[2])))
+            case .conv2d, .maxPool:
+                preconditionFailure("conv2d and max-pool take [C, H, W] inputs and always open a spatial segment")
             case .flatten:
                 break // activations are already stored channel-major
             case .relu, .sigmoid, .tanh:
-                steps.append(.activation(kernelActivation(layer)!, width: outShape.reduce(1, *)))
+                steps.append(ActivationStep(ActivationStep.kernelActivation(layer)!, width: width))
             case .softmax:
-                steps.append(.softmax(width: outShape[0]))
+                steps.append(SoftmaxStep(width: width))
             case .dropout(let d):
-                if d.convention == .scaleAtInference, d.ratio != 0 {
-                    let width = outShape.reduce(1, *)
-                    steps.append(.scaleShift(scale: [1 - d.ratio], shift: [0], channels: 1, spatial: width))
-                }
+                if let step = ScaleShiftStep(dropout: d, width: width) { steps.append(step) }
             case .batchNorm(let bn):
-                let (scale, shift) = batchNormScaleShift(bn, layerIndex: index, file: file)
-                let spatial = bn.axis == .channels ? shape[1] * shape[2] : 1
-                steps.append(.scaleShift(scale: scale, shift: shift, channels: bn.channels, spatial: spatial))
+                steps.append(ScaleShiftStep(batchNorm: bn, at: index, file: file, shape: shape))
             }
             shape = outShape
             index += 1
         }
-        return Plan(steps: steps, maxWidth: maxWidth, convWorkspace: convWorkspace,
-                    inputWidth: inputWidth, outputWidth: shapes.last![0])
+        return Plan(steps: steps, inputWidth: inputWidth, outputWidth: shapes.last![0], arenaSize: arena, sharedArenaSize: sharedArena,
+                    passBudget: options.passBudget)
     }
 
-    /// Compiles the layers from `index` on that run on `[C, H, W]` activations (conv2d,
-    /// max-pool, activations, channel batch-norm, dropout) into one NHWC segment; leaves
-    /// `index` at the first layer it did not take and `shape` at the segment's output shape.
-    static func spatialSegment(_ file: ModelFile, shapes: [[Int]], from index: inout Int, shape: inout [Int],
-                               options: RuntimeOptions, arenaOffset: Int, nhwcOutput: Bool) -> SpatialSegment {
-        typealias Buffer = SpatialSegment.Buffer
-        let layers = file.layers
-        var buffers = [Buffer(channels: shape[0], height: shape[1], width: shape[2])]
-        var ops: [SpatialSegment.Op] = []
-        func addBuffer(_ shape: [Int]) -> Int {
-            buffers.append(Buffer(channels: shape[0], height: shape[1], width: shape[2]))
-            return buffers.count - 1
-        }
-        loop: while index < layers.count, shape.count == 3 {
-            let current = buffers.count - 1
-            let outShape = shapes[index]
-            switch layers[index] {
+    /// Floats one layer's weights may take once packed for the kernels: the format's limit for
+    /// one tensor (2^30 bytes). Packing pads output columns to 16 or 32, so a valid file with
+    /// one output and a 2^28-value weight would otherwise take 32 times that.
+    static let maxPackedFloats = Limits.maxTensorBytes / 4
+
+    /// Refuses (``FormatError/Code/limitExceeded``, naming the layer) a model whose weights for
+    /// one layer would exceed ``maxPackedFloats`` once packed; checked before anything is packed.
+    static func checkPackedSizes(_ file: ModelFile, shapes: [[Int]]) throws(FormatError) {
+        for (index, layer) in file.layers.enumerated() {
+            let floats: Int
+            switch layer {
+            case .dense(let d): floats = DenseStep.packedSize(d)
             case .conv2d(let c):
-                let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
-                var (weight, bias, activation, consumed) = linearLayer(
-                    file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
-                    weightIndex: { i, o in o * perOutput + i }, options: options)
-                let g = ConvGeometry(convolution: c, input: shape, output: outShape)
-                var biasPointer: UnsafeMutablePointer<Float>?
-                if let bias {
-                    let p = allocateAligned(floats: bias.count)
-                    p.initialize(from: bias, count: bias.count)
-                    biasPointer = p
-                }
-                // the source buffer's zero border is this convolution's padding
-                buffers[current].borderHeight = max(buffers[current].borderHeight, c.padHeight)
-                buffers[current].borderWidth = max(buffers[current].borderWidth, c.padWidth)
-                // a following 2×2 stride-2 unpadded max-pool is fused into the convolution
-                var pool = false
-                if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed],
-                   p.kernelHeight == 2, p.kernelWidth == 2, p.strideHeight == 2, p.strideWidth == 2,
-                   p.padHeight == 0, p.padWidth == 0 {
-                    pool = true
-                    consumed += 1
-                }
-                let target = addBuffer(shapes[index + consumed - 1])
-                if useWinograd(g) {
-                    let packed = allocateAligned(floats: nnz_winograd_pack_size(Int32(g.outChannels), Int32(g.inChannels)))
-                    weight.withUnsafeBufferPointer {
-                        nnz_winograd_pack(Int32(g.outChannels), Int32(g.inChannels), $0.baseAddress, packed)
-                    }
-                    ops.append(.winograd(packed: packed, bias: biasPointer, geometry: g, activation: activation, pool: pool,
-                                         source: current, target: target))
-                } else {
-                    let packed = allocateAligned(floats: nnz_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels),
-                                                                            Int32(g.kernelHeight), Int32(g.kernelWidth)))
-                    weight.withUnsafeBufferPointer {
-                        nnz_conv_pack(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
-                                      $0.baseAddress, packed)
-                    }
-                    ops.append(.conv(packed: packed, bias: biasPointer, geometry: g, activation: activation, pool: pool,
-                                     source: current, target: target))
-                }
-                index += consumed
-                shape = shapes[index - 1]
-            case .maxPool(let p):
-                let g = PoolGeometry(channels: shape[0], height: shape[1], width: shape[2],
-                                     kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth,
-                                     strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-                                     padHeight: p.padHeight, padWidth: p.padWidth,
-                                     outHeight: outShape[1], outWidth: outShape[2])
-                let target = addBuffer(outShape)
-                ops.append(.maxPool(g, source: current, target: target))
-                index += 1
-                shape = outShape
-            case .relu, .sigmoid, .tanh:
-                ops.append(.activation(kernelActivation(layers[index])!, buffer: current))
-                index += 1
-            case .batchNorm(let bn) where bn.axis == .channels:
-                let (scale, shift) = batchNormScaleShift(bn, layerIndex: index, file: file)
-                ops.append(.scaleShift(scale: scale, shift: shift, buffer: current))
-                index += 1
-            case .dropout(let d):
-                if d.convention == .scaleAtInference, d.ratio != 0 {
-                    ops.append(.scaleShift(scale: Array(repeating: 1 - d.ratio, count: shape[0]),
-                                           shift: Array(repeating: 0, count: shape[0]), buffer: current))
-                }
-                index += 1
-            default:
-                break loop
+                let input = index == 0 ? file.inputShape : shapes[index - 1]
+                floats = SpatialSegment.packedSize(ConvGeometry(convolution: c, input: input, output: shapes[index]))
+            default: continue
+            }
+            guard floats <= maxPackedFloats else {
+                throw FormatError(.limitExceeded, "layer \(index) (\(layer.kindName)): its weights take \(floats * 4) bytes once packed for the kernels; the runtime's limit is \(maxPackedFloats * 4)")
             }
         }
-        return SpatialSegment(buffers: buffers, ops: ops, arenaOffset: arenaOffset, nhwcOutput: nhwcOutput)
-    }
-
-    /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions with enough input channels that its
-    /// 16 small GEMMs (K = input channels) run near full speed; measured on cnn_small's
-    /// 16→32 layer (14×14): 5.7 µs against 7.9 µs direct + pool. With one input channel the
-    /// transforms cost more than they save: direct.
-    static func useWinograd(_ g: ConvGeometry) -> Bool {
-        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1 && g.inChannels >= 8
-    }
-
-    /// How many layers from `index` on ``spatialSegment`` would take (same rule, no work);
-    /// moves `index` and `shape` past them.
-    static func spatialLayerCount(_ layers: [Layer], shapes: [[Int]], from index: inout Int, shape: inout [Int]) -> Int {
-        let start = index
-        loop: while index < layers.count, shape.count == 3 {
-            switch layers[index] {
-            case .conv2d, .maxPool, .relu, .sigmoid, .tanh, .dropout: break
-            case .batchNorm(let bn) where bn.axis == .channels: break
-            default: break loop
-            }
-            shape = shapes[index]
-            index += 1
-        }
-        return index - start
-    }
-
-    /// Dense weights `[C·H·W, outputs]` whose rows are in flatten (c, h, w) order, reordered
-    /// to (h, w, c) order for an NHWC input.
-    static func permuteRowsToNHWC(_ weight: [Float], channels: Int, height: Int, width: Int, outputs: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: weight.count)
-        for c in 0..<channels {
-            for h in 0..<height {
-                for w in 0..<width {
-                    let from = ((c * height + h) * width + w) * outputs
-                    let to = ((h * width + w) * channels + c) * outputs
-                    for o in 0..<outputs { result[to + o] = weight[from + o] }
-                }
-            }
-        }
-        return result
     }
 
     /// A dense or conv2d layer's weights and bias with a directly following batch-norm folded
@@ -266,20 +107,11 @@ enum Compiler {
             consumed += 1
         }
         var activation = NNZ_ACT_NONE
-        if options.fuseActivations, index + consumed < layers.count, let act = kernelActivation(layers[index + consumed]) {
+        if options.fuseActivations, index + consumed < layers.count, let act = ActivationStep.kernelActivation(layers[index + consumed]) {
             activation = act
             consumed += 1
         }
         return (weight, bias, activation, consumed)
-    }
-
-    static func kernelActivation(_ layer: Layer) -> nnz_activation? {
-        switch layer {
-        case .relu: return NNZ_ACT_RELU
-        case .sigmoid: return NNZ_ACT_SIGMOID
-        case .tanh: return NNZ_ACT_TANH
-        default: return nil
-        }
     }
 
     /// Batch-norm at inference as `y = x·scale + shift` per channel.
@@ -307,16 +139,5 @@ enum Compiler {
             newBias[o] = (newBias[o] - mean[o]) * s + beta[o]
         }
         bias = newBias
-    }
-}
-
-extension Layer {
-    /// Layers that open an NHWC spatial segment (the per-channel ones join a segment but do
-    /// not open one).
-    var startsSpatialSegment: Bool {
-        switch self {
-        case .conv2d, .maxPool: return true
-        default: return false
-        }
     }
 }

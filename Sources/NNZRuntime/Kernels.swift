@@ -1,4 +1,3 @@
-import Dispatch
 import NNZKernels
 
 /// Which compute-kernel code path this process uses, and the kernels themselves for callers
@@ -12,17 +11,13 @@ public enum Kernels {
     /// ```
     public static var path: String { String(cString: nnz_kernels_path()) }
 
-    /// Work (2·m·n·k floating-point operations) below which a part is not worth another core:
-    /// waking a second core through `concurrentPerform` costs ≈ 40–60 µs here, and 16 MFLOP
-    /// take ≈ 80 µs on one core.
-    public static let minimumFlopsPerPart = 16_000_000
-
     /// Single-precision matrix product `C = alpha·op(A)·op(B) + beta·C`, row-major, where
     /// `op(X)` is `X` or its transpose: `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`,
     /// with row strides `lda`, `ldb`, `ldc` (BLAS semantics: with `beta == 0`, `C` is not read).
-    /// Large products are split by rows of `C` across up to `threads` cores (each part packs
-    /// its own blocks; results are the same whatever the split up to the last bits); small
-    /// ones run on the calling thread (see ``sgemmParts(m:n:k:threads:minimumFlopsPerPart:)``).
+    /// Large products are split by blocks of 8 rows of `C` across up to `threads` cores of the
+    /// ``WorkPool`` (each part packs its own blocks; results are the same whatever the split up
+    /// to the last bits); small ones run on the calling thread
+    /// (``WorkPool/partCount(work:threads:items:)`` with work `2·m·n·k`).
     /// `C` must not overlap `A` or `B`.
     ///
     /// ```swift
@@ -31,26 +26,23 @@ public enum Kernels {
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1,
-                             minimumFlopsPerPart: Int = Kernels.minimumFlopsPerPart) {
+                             c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative matrix size")
-        precondition([m, n, k, lda, ldb, ldc].allSatisfy { $0 <= Int(Int32.max) }, "matrix size beyond Int32")
-        let parts = sgemmParts(m: m, n: n, k: k, threads: threads, minimumFlopsPerPart: minimumFlopsPerPart)
-        let job = GemmJob(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                          b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: parts)
-        if parts == 1 {
-            job.run(part: 0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { job.run(part: $0) }
-        }
+        let parts = WorkPool.partCount(work: saturatingProduct(2, m, n, k), threads: threads, items: m / 8)
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+              c: c, ldc: ldc, parts: parts)
     }
 
-    /// How many row blocks (of at least 8 rows) `sgemm` uses for an `m × n × k` product on
-    /// `threads` cores: 1 unless every part gets at least `minimumFlopsPerPart`.
-    public static func sgemmParts(m: Int, n: Int, k: Int, threads: Int,
-                                  minimumFlopsPerPart: Int = Kernels.minimumFlopsPerPart) -> Int {
-        let flops = 2 * m * n * k
-        return max(1, min(max(1, threads), m / 8, flops / max(1, minimumFlopsPerPart)))
+    /// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)`` split into exactly
+    /// `parts` row blocks (at most one per 8 rows), whatever the size: for tests of the split.
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parts: Int) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative matrix size")
+        precondition([m, n, k, lda, ldb, ldc].allSatisfy { $0 <= Int(Int32.max) }, "matrix size beyond Int32")
+        let parts = max(1, min(parts, m / 8))
+        let job = GemmJob(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                          b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: parts)
+        WorkPool.run(parts) { job.run(part: $0) }
     }
 }
 

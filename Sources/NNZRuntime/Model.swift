@@ -1,4 +1,3 @@
-import Dispatch
 import NNZFormat
 
 /// A loaded model, ready to predict. Immutable and `Sendable`: load it once and call it from
@@ -27,7 +26,10 @@ public final class Model: Sendable {
     /// Input feature names from the file, if it has them.
     public let featureNames: [String]?
     /// One name per output: the file's class labels, or `"0"`, `"1"`, … when it has none.
-    public let outputNames: [String]
+    /// Built once for up to 65 536 outputs (the format's limit on `class_labels`), on each
+    /// access beyond: a valid file may have 2^28 unnamed outputs, 4 GiB of names.
+    public var outputNames: [String] { storedOutputNames ?? Self.indexNames(outputWidth) }
+    private let storedOutputNames: [String]?
     /// Whether the file names its classes (``outputNames`` are then the class labels).
     public let hasClassLabels: Bool
     let plan: Plan
@@ -66,8 +68,11 @@ public final class Model: Sendable {
         outputKind = file.outputKind
         featureNames = file.metadata.featureNames
         hasClassLabels = file.metadata.classLabels != nil
-        outputNames = file.metadata.classLabels ?? (0..<plan.outputWidth).map { String($0) }
+        storedOutputNames = file.metadata.classLabels
+            ?? (plan.outputWidth <= Limits.maxListItems ? Self.indexNames(plan.outputWidth) : nil)
     }
+
+    private static func indexNames(_ count: Int) -> [String] { (0..<count).map { String($0) } }
 
     /// Whether the outputs are class scores or probabilities (not regression values).
     public var isClassifier: Bool { outputKind != .regression }
@@ -134,17 +139,12 @@ public final class Model: Sendable {
         }
         let job = SplitJob(input: input.baseAddress!, output: output.baseAddress!, rows: rows, parts: parts,
                            inputWidth: inputWidth, outputWidth: outputWidth, plan: plan, pool: scratchPool)
-        parallelFor(parts) { job.run(part: $0) }
+        WorkPool.run(parts) { job.run(part: $0) }
     }
 
-    /// How many pieces to split a batch into: only split when each piece has enough work to
-    /// pay for waking another core (≈ 50 µs measured here).
+    /// How many pieces to split a batch into (``WorkPool/partCount(work:threads:items:)``).
     func partCount(rows: Int, threads: Int) -> Int {
-        let threads = max(1, threads)
-        guard threads > 1, rows > 1 else { return 1 }
-        let work = rows * plan.flopsPerRow
-        let minimumPerPart = 4_000_000 // ≈ 50–100 µs of kernel time
-        return max(1, min(threads, rows, work / minimumPerPart))
+        WorkPool.partCount(work: saturatingProduct(rows, plan.flopsPerRow), threads: threads, items: rows)
     }
 
     /// Predicts one row and interprets it as a classification.
@@ -174,20 +174,6 @@ public final class Model: Sendable {
     }
 }
 
-/// What ``Model/runSelfTest()`` found.
-public struct SelfTestReport: Sendable, Equatable {
-    /// Rows checked.
-    public let rows: Int
-    /// Largest absolute difference between our outputs and the stored ones.
-    public let maxDifference: Float
-    /// The row where it occurred.
-    public let worstRow: Int
-    /// The file's tolerance.
-    public let tolerance: Float
-    /// Whether every output was within tolerance.
-    public var passed: Bool { maxDifference <= tolerance }
-}
-
 /// One batch split into contiguous row ranges, one per core.
 private struct SplitJob: @unchecked Sendable {
     let input: UnsafePointer<Float>
@@ -202,40 +188,6 @@ private struct SplitJob: @unchecked Sendable {
         pool.with(rows: end - start) {
             plan.run(input: input + start * inputWidth, rows: end - start, output: output + start * outputWidth, scratch: $0)
         }
-    }
-}
-
-extension Plan {
-    /// Approximate multiply-adds per sample, to decide whether splitting a batch pays.
-    var flopsPerRow: Int {
-        steps.reduce(0) { total, step in
-            switch step {
-            case .dense(_, _, let i, let o, _): return total + 2 * i * o
-            case .conv(_, _, let g, _):
-                return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
-            case .spatial(let segment): return total + segment.flopsPerImage
-            default: return total + maxWidth
-            }
-        }
-    }
-}
-
-/// Reusable working memory for repeated predictions without allocation, for hot loops.
-/// A workspace belongs to one thread at a time; the model itself may be shared.
-///
-/// ```swift
-/// let workspace = model.makeWorkspace(rows: 1)
-/// for row in stream {   // row: UnsafeBufferPointer<Float>
-///     try model.predict(row, rows: 1, into: out, workspace: workspace)
-/// }
-/// ```
-public final class Workspace {
-    let scratch: Scratch
-    /// The largest batch this workspace can run.
-    public let rows: Int
-    init(plan: Plan, rows: Int) {
-        self.rows = rows
-        scratch = Scratch(plan: plan, rows: rows)
     }
 }
 

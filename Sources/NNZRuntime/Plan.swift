@@ -1,367 +1,71 @@
-import NNZFormat
-import NNZKernels
-
-/// One step of the compiled inference plan. Built once at load; immutable afterwards.
-enum Step: @unchecked Sendable {
-    /// `x' = (x - offset) * inverseScale`, per input value (count 1 broadcasts).
-    case normalize(offset: [Float], divisor: [Float], width: Int)
-    /// `y = act(x · W + b)` with `W` packed for the GEMM kernel.
-    case dense(packed: UnsafeMutablePointer<Float>, bias: [Float]?, inputs: Int, outputs: Int, activation: nnz_activation)
-    /// Convolution with bias and activation fused; shapes are per sample. Legacy NCHW path
-    /// (im2col + GEMM per image), compiled only with `RuntimeOptions.legacyConvolution`.
-    case conv(weight: [Float], bias: [Float]?, geometry: ConvGeometry, activation: nnz_activation)
-    /// Legacy NCHW max-pool (with `RuntimeOptions.legacyConvolution`).
-    case maxPool(PoolGeometry)
-    /// A run of convolution / pooling / per-channel layers, computed image by image in NHWC
-    /// with packed weights (see ``SpatialSegment``). Reads and writes NCHW rows.
-    case spatial(SpatialSegment)
-    /// `y[c, s] = x[c, s] · scale[c] + shift[c]`: unfolded batch-norm or scale-at-inference dropout.
-    case scaleShift(scale: [Float], shift: [Float], channels: Int, spatial: Int)
-    case activation(nnz_activation, width: Int)
-    case softmax(width: Int)
-}
-
-struct ConvGeometry: Sendable {
-    var inChannels, height, width, outChannels, kernelHeight, kernelWidth: Int
-    var strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth: Int
-
-    /// The geometry of `c` applied to an input `[C, H, W]` that produces `output`.
-    init(convolution c: Conv2DLayer, input: [Int], output: [Int]) {
-        inChannels = c.inChannels; height = input[1]; width = input[2]; outChannels = c.outChannels
-        kernelHeight = c.kernelHeight; kernelWidth = c.kernelWidth
-        strideHeight = c.strideHeight; strideWidth = c.strideWidth; padHeight = c.padHeight; padWidth = c.padWidth
-        outHeight = output[1]; outWidth = output[2]
-    }
-    var workspace: Int {
-        nnz_conv2d_workspace_size(Int32(inChannels), Int32(kernelHeight), Int32(kernelWidth), Int32(outHeight), Int32(outWidth))
-    }
-}
-
-struct PoolGeometry: Sendable {
-    var channels, height, width, kernelHeight, kernelWidth: Int
-    var strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth: Int
-}
-
-/// The compiled steps plus the buffer sizes they need, per sample.
-final class Plan: @unchecked Sendable {
-    let steps: [Step]
-    /// Largest activation (values per sample) any step reads or writes.
-    let maxWidth: Int
-    /// Largest convolution workspace (values, for one sample at a time).
-    let convWorkspace: Int
-    /// Per-image NHWC buffers of the spatial segments (values, zeroed once per ``Scratch``).
+/// The compiled steps of a model plus the buffer sizes they need, per sample. Built once at
+/// load; immutable afterwards.
+final class Plan: Sendable {
+    let steps: [any PlanStep]
+    /// Largest activation (values per sample) a step writes for the next one: the widths of
+    /// the ping-pong buffers (the input is the caller's, the last step writes the output).
+    let intermediateWidth: Int
+    /// Ping-pong buffers the steps need: none for one step, one for two, else two.
+    let bufferCount: Int
+    /// Per-image NHWC buffers of the spatial segments that have memory of their own (values,
+    /// zeroed once per ``Scratch``; at most ``SpatialSegment/dedicatedArenaLimit``).
     let spatialArena: Int
+    /// Per-image NHWC buffers of the spatial segments that alternate between two regions
+    /// (values; at most two padded activations plus a Winograd workspace).
+    let sharedSpatialArena: Int
     let inputWidth: Int
     let outputWidth: Int
+    /// Approximate floating-point operations per sample, to decide whether splitting a batch pays.
+    let flopsPerRow: Int
+    /// Rows one ``Scratch`` holds at most: its ping-pong buffers (`rows × intermediateWidth`
+    /// values each) stay within ``passBudget`` unless a single row needs more. Larger batches run in
+    /// passes of this many rows (results do not depend on how a batch is split).
+    let rowsPerPass: Int
 
-    init(steps: [Step], maxWidth: Int, convWorkspace: Int, inputWidth: Int, outputWidth: Int) {
+    /// Values (2^26 floats, 256 MiB) the ping-pong buffers of one pass may take together.
+    /// Bigger passes gain nothing (a pass of 1024 rows of the widest fixture model takes
+    /// 51 MB), and a file's activation widths (up to 2^28 values per sample) times a caller's
+    /// batch size must not decide how much is allocated.
+    static let passBudget = 1 << 26
+
+    init(steps: [any PlanStep], inputWidth: Int, outputWidth: Int, arenaSize: Int, sharedArenaSize: Int,
+         passBudget: Int = passBudget) {
         self.steps = steps
-        self.maxWidth = maxWidth
-        self.convWorkspace = convWorkspace
         self.inputWidth = inputWidth
         self.outputWidth = outputWidth
-        spatialArena = steps.reduce(0) { total, step in
-            if case .spatial(let segment) = step { return max(total, segment.arenaOffset + segment.arenaSize) }
-            return total
-        }
+        intermediateWidth = steps.dropLast().reduce(0) { max($0, $1.outputWidth) }
+        bufferCount = min(2, max(0, steps.count - 1))
+        spatialArena = arenaSize
+        sharedSpatialArena = sharedArenaSize
+        flopsPerRow = steps.reduce(0) { saturatingSum($0, $1.flopsPerRow) }
+        rowsPerPass = max(1, passBudget / (2 * max(1, intermediateWidth)))
     }
 
-    deinit {
-        for step in steps {
-            if case .dense(let packed, _, _, _, _) = step { deallocateAligned(packed) }
-        }
-    }
-
-    /// Runs `rows` samples from `input` into `output` using `scratch` (two ping-pong buffers of
-    /// `rows * maxWidth` values plus the convolution workspace).
+    /// Runs `rows` samples from `input` into `output` using `scratch`, in passes of at most
+    /// `scratch.rows` rows.
     func run(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        var done = 0
+        while done < rows {
+            let count = min(scratch.rows, rows - done)
+            runPass(input: input + done * inputWidth, rows: count, output: output + done * outputWidth, scratch: scratch)
+            done += count
+        }
+    }
+
+    /// One pass: `rows ≤ scratch.rows`; steps alternate between the scratch's two buffers and
+    /// the last one writes straight into `output`.
+    private func runPass(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        guard !steps.isEmpty else {
+            output.update(from: input, count: rows * inputWidth)
+            return
+        }
         var source = input
-        var width = inputWidth
-        var current = 0
-        let buffers = [scratch.a, scratch.b]
+        var current = scratch.a, other = scratch.b
         for (index, step) in steps.enumerated() {
-            // The last step writes straight into the caller's output.
-            let target = index == steps.count - 1 ? output : buffers[current]
-            switch step {
-            case .normalize(let offset, let divisor, let w):
-                offset.withUnsafeBufferPointer { o in
-                    divisor.withUnsafeBufferPointer { d in
-                        let broadcast = o.count == 1
-                        for r in 0..<rows {
-                            let x = source + r * w, y = target + r * w
-                            if broadcast {
-                                let a = o[0], b = d[0]
-                                for i in 0..<w { y[i] = (x[i] - a) / b }
-                            } else {
-                                for i in 0..<w { y[i] = (x[i] - o[i]) / d[i] }
-                            }
-                        }
-                    }
-                }
-                width = w
-            case .dense(let packed, let bias, let inputs, let outputs, let act):
-                if let bias {
-                    bias.withUnsafeBufferPointer {
-                        nnz_gemm_packed(Int32(rows), Int32(outputs), Int32(inputs), source, Int32(inputs), packed, $0.baseAddress, act, target, Int32(outputs))
-                    }
-                } else {
-                    nnz_gemm_packed(Int32(rows), Int32(outputs), Int32(inputs), source, Int32(inputs), packed, nil, act, target, Int32(outputs))
-                }
-                width = outputs
-            case .conv(let weight, let bias, let g, let act):
-                weight.withUnsafeBufferPointer { w in
-                    withOptionalPointer(bias) { b in
-                        nnz_conv2d_forward(Int32(rows), source, Int32(g.inChannels), Int32(g.height), Int32(g.width),
-                                           w.baseAddress, b, Int32(g.outChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
-                                           Int32(g.strideHeight), Int32(g.strideWidth), Int32(g.padHeight), Int32(g.padWidth),
-                                           act, target, scratch.workspace)
-                    }
-                }
-                width = g.outChannels * g.outHeight * g.outWidth
-            case .maxPool(let g):
-                nnz_maxpool_forward(Int32(rows), Int32(g.channels), Int32(g.height), Int32(g.width), source,
-                                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
-                                    Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth), target, nil)
-                width = g.channels * g.outHeight * g.outWidth
-            case .spatial(let segment):
-                segment.run(input: source, rows: rows, output: target, arena: scratch.arena + segment.arenaOffset)
-                width = segment.outputWidth
-            case .scaleShift(let scale, let shift, let channels, let spatial):
-                scale.withUnsafeBufferPointer { s in
-                    shift.withUnsafeBufferPointer { t in
-                        nnz_scale_shift_channels(source, target, Int32(rows), Int32(channels), Int32(spatial), s.baseAddress, t.baseAddress)
-                    }
-                }
-            case .activation(let act, let w):
-                let n = rows * w
-                switch act {
-                case NNZ_ACT_RELU: nnz_relu(source, target, n)
-                case NNZ_ACT_SIGMOID: nnz_sigmoid(source, target, n)
-                case NNZ_ACT_TANH: nnz_tanh(source, target, n)
-                default: if UnsafePointer(target) != source { target.update(from: source, count: n) }
-                }
-            case .softmax(let w):
-                nnz_softmax_rows(source, target, Int32(rows), Int32(w))
-            }
+            let target = index == steps.count - 1 ? output : current
+            step.run(source, rows: rows, into: target, scratch: scratch)
             source = UnsafePointer(target)
-            current ^= 1
-        }
-        if steps.isEmpty { output.update(from: input, count: rows * width) }
-    }
-}
-
-/// Per-call working memory for ``Plan/run(input:rows:output:scratch:)``.
-final class Scratch {
-    let a: UnsafeMutablePointer<Float>
-    let b: UnsafeMutablePointer<Float>
-    let workspace: UnsafeMutablePointer<Float>
-    /// NHWC buffers of the spatial segments; their zero borders are never written.
-    let arena: UnsafeMutablePointer<Float>
-    let rows: Int
-
-    init(plan: Plan, rows: Int) {
-        self.rows = rows
-        let size = rows * plan.maxWidth
-        a = allocateAligned(floats: size)
-        b = allocateAligned(floats: size)
-        workspace = allocateAligned(floats: plan.convWorkspace)
-        arena = allocateAligned(floats: plan.spatialArena)
-        arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
-    }
-
-    deinit {
-        deallocateAligned(a)
-        deallocateAligned(b)
-        deallocateAligned(workspace)
-        deallocateAligned(arena)
-    }
-}
-
-@inline(__always)
-func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    if let array { return array.withUnsafeBufferPointer { body($0.baseAddress) } }
-    return body(nil)
-}
-
-/// Float storage aligned to 64 bytes, so that 512-bit loads never straddle two cache lines.
-func allocateAligned(floats count: Int) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-        .bindMemory(to: Float.self, capacity: max(1, count))
-}
-
-func deallocateAligned(_ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).deallocate()
-}
-
-/// Convolution, max-pool, activation and per-channel scale layers that follow one another on
-/// `[C, H, W]` activations, run image by image in NHWC layout so that every intermediate
-/// image stays in L1/L2: the input row is copied into an NHWC buffer, each layer writes the
-/// interior of its own buffer (whose zero border is the padding the next convolution reads:
-/// no im2col, no padding copies), and the last buffer is written back as an NCHW row.
-/// Weights are packed once here (``nnz_conv_pack``); bias and activation are fused into the
-/// convolution. Results do not depend on the batch size or on how a batch is split.
-final class SpatialSegment: @unchecked Sendable {
-    /// One NHWC image of the per-image arena, with a zero border of `borderHeight` rows and
-    /// `borderWidth` columns around its `height × width` interior.
-    struct Buffer {
-        var channels, height, width: Int
-        var borderHeight = 0, borderWidth = 0
-        var offset = 0
-        var rowStride: Int { (width + 2 * borderWidth) * channels }
-        var size: Int { (height + 2 * borderHeight) * rowStride }
-        /// Arena offset of interior element (0, 0, 0).
-        var interior: Int { offset + borderHeight * rowStride + borderWidth * channels }
-    }
-
-    enum Op {
-        /// Direct convolution (``nnz_conv2d_nhwc``), optionally with a fused 2×2 stride-2
-        /// max-pool (``nnz_conv2d_nhwc_pool2``; then `target` has the pooled shape).
-        case conv(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
-                  activation: nnz_activation, pool: Bool, source: Int, target: Int)
-        /// 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (``nnz_conv3x3_winograd_nhwc``),
-        /// optionally with a fused 2×2 stride-2 max-pool (then `target` has the pooled shape).
-        case winograd(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
-                      activation: nnz_activation, pool: Bool, source: Int, target: Int)
-        case maxPool(PoolGeometry, source: Int, target: Int)
-        /// In place on the interior of `buffer`.
-        case activation(nnz_activation, buffer: Int)
-        /// In place: `x[h, w, c] = x[h, w, c]·scale[c] + shift[c]`.
-        case scaleShift(scale: [Float], shift: [Float], buffer: Int)
-    }
-
-    let buffers: [Buffer]
-    let ops: [Op]
-    /// Whether output rows are NHWC (`[H, W, C]`, for a following flatten + dense whose weight
-    /// rows the compiler permuted) instead of NCHW. NHWC output rows are written by the last
-    /// layer directly (no copy, no transposition).
-    let nhwcOutput: Bool
-    /// Values per image in and out (NCHW rows).
-    let inputWidth: Int
-    let outputWidth: Int
-    /// Where this segment's buffers start in ``Scratch/arena``, and how many values they take.
-    let arenaOffset: Int
-    let arenaSize: Int
-    /// Multiply-adds ×2 per image, for the thread-split heuristics.
-    let flopsPerImage: Int
-
-    /// Arena offset of the Winograd workspace.
-    let workOffset: Int
-
-    init(buffers: [Buffer], ops: [Op], arenaOffset: Int, nhwcOutput: Bool) {
-        self.nhwcOutput = nhwcOutput
-        var laidOut = buffers
-        var offset = arenaOffset
-        for index in laidOut.indices {
-            laidOut[index].offset = offset
-            offset += (laidOut[index].size + 15) / 16 * 16 // 64-byte aligned buffers
-        }
-        workOffset = offset
-        offset += ops.reduce(0) { work, op in
-            if case .winograd(_, _, let g, _, _, _, _) = op {
-                return max(work, nnz_winograd_work_size(Int32(g.inChannels), Int32(g.outChannels)))
-            }
-            return work
-        }
-        self.buffers = laidOut
-        self.ops = ops
-        self.arenaOffset = arenaOffset
-        arenaSize = offset - arenaOffset
-        let first = laidOut[0], last = laidOut[laidOut.count - 1]
-        inputWidth = first.channels * first.height * first.width
-        let outputWidth = last.channels * last.height * last.width
-        self.outputWidth = outputWidth
-        flopsPerImage = ops.reduce(0) { total, op in
-            switch op {
-            case .conv(_, _, let g, _, _, _, _), .winograd(_, _, let g, _, _, _, _):
-                return total + 2 * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth
-            case .maxPool(let g, _, _): return total + g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth
-            default: return total + outputWidth
-            }
-        }
-    }
-
-    deinit {
-        for op in ops {
-            switch op {
-            case .conv(let packed, let bias, _, _, _, _, _), .winograd(let packed, let bias, _, _, _, _, _):
-                deallocateAligned(packed)
-                if let bias { deallocateAligned(bias) }
-            default: break
-            }
-        }
-    }
-
-    /// `arena` points at this segment's part of the scratch arena (``arenaOffset`` applied).
-    func run(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, arena: UnsafeMutablePointer<Float>) {
-        let first = buffers[0], lastIndex = buffers.count - 1, last = buffers[lastIndex]
-        let base = arena - arenaOffset
-        // The last buffer has no border (no convolution of this segment reads it): with NHWC
-        // output it is the output row itself.
-        let direct = nhwcOutput && last.borderHeight == 0 && last.borderWidth == 0
-        for r in 0..<rows {
-            let outRow = output + r * outputWidth
-            @inline(__always) func interior(_ index: Int) -> UnsafeMutablePointer<Float> {
-                direct && index == lastIndex ? outRow : base + buffers[index].interior
-            }
-            nnz_nchw_to_nhwc(Int32(first.channels), Int32(first.height), Int32(first.width), input + r * inputWidth,
-                             base + first.interior, first.rowStride)
-            for op in ops {
-                switch op {
-                case .conv(let packed, let bias, let g, let act, let pool, let source, let target):
-                    let s = buffers[source], t = buffers[target]
-                    // tap (0, 0) of output (0, 0) reads input element (-padHeight, -padWidth)
-                    let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
-                    (pool ? nnz_conv2d_nhwc_pool2 : nnz_conv2d_nhwc)(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels),
-                                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
-                                    origin, s.rowStride, packed, bias, Int32(g.outChannels), act,
-                                    interior(target), t.rowStride)
-                case .winograd(let packed, let bias, let g, let act, let pool, let source, let target):
-                    let s = buffers[source], t = buffers[target]
-                    let origin = base + s.interior - g.padHeight * s.rowStride - g.padWidth * s.channels
-                    nnz_conv3x3_winograd_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels), origin, s.rowStride,
-                                              packed, bias, Int32(g.outChannels), act, pool ? 2 : 0,
-                                              interior(target), t.rowStride, base + workOffset)
-                case .maxPool(let g, let source, let target):
-                    let s = buffers[source], t = buffers[target]
-                    nnz_maxpool_nhwc(Int32(g.channels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
-                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
-                                     Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth),
-                                     interior(target), t.rowStride)
-                case .activation(let act, let index):
-                    let b = buffers[index]
-                    let n = b.width * b.channels
-                    for h in 0..<b.height {
-                        let row = interior(index) + h * b.rowStride
-                        switch act {
-                        case NNZ_ACT_RELU: nnz_relu(row, row, n)
-                        case NNZ_ACT_SIGMOID: nnz_sigmoid(row, row, n)
-                        case NNZ_ACT_TANH: nnz_tanh(row, row, n)
-                        default: break
-                        }
-                    }
-                case .scaleShift(let scale, let shift, let index):
-                    let b = buffers[index]
-                    scale.withUnsafeBufferPointer { sc in
-                        shift.withUnsafeBufferPointer { sh in
-                            for h in 0..<b.height {
-                                var x = interior(index) + h * b.rowStride
-                                for _ in 0..<b.width {
-                                    for c in 0..<b.channels { x[c] = x[c] * sc[c] + sh[c] }
-                                    x += b.channels
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if !nhwcOutput {
-                nnz_nhwc_to_nchw(Int32(last.channels), Int32(last.height), Int32(last.width), base + last.interior, last.rowStride, outRow)
-            } else if !direct {
-                for h in 0..<last.height {
-                    (outRow + h * last.width * last.channels).update(from: base + last.interior + h * last.rowStride,
-                                                                     count: last.width * last.channels)
-                }
-            }
+            swap(&current, &other)
         }
     }
 }

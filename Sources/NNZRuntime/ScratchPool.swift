@@ -24,8 +24,10 @@ final class ScratchPool: @unchecked Sendable {
         lock.deallocate()
     }
 
-    /// Runs `body` with a scratch for at least `rows` rows, then keeps it for the next caller.
+    /// Runs `body` with a scratch for at least `rows` rows (or ``Plan/rowsPerPass``, if fewer:
+    /// the plan then runs the batch in passes), then keeps it for the next caller.
     func with<R>(rows: Int, _ body: (Scratch) -> R) -> R {
+        let rows = min(rows, plan.rowsPerPass)
         pthread_mutex_lock(lock)
         let index = free.firstIndex { $0.rows >= rows }
         let reused = index.map { free.remove(at: $0) }

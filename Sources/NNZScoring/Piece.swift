@@ -27,15 +27,13 @@ final class PiecePool: @unchecked Sendable {
 /// rows into its own in-memory writer. Everything is allocated once and reused.
 final class Piece: @unchecked Sendable {
     let model: Model
-    let batchSize: Int
     let formatter: RowFormatter
     let columns: ColumnSelection
-    let delimiter: UInt8
-    let workspace: Workspace
-    let output: CSVWriter
-    var inputs: [Float]
-    var outputs: [Float]
-    var recordStarts: [Int]
+    let batchSize: Int, delimiter: UInt8
+    /// The model's scratch memory for one batch, and this piece's formatted output rows.
+    let workspace: Workspace, output: CSVWriter
+    /// One batch: parsed rows, their scores, and where each row's record starts.
+    var inputs: [Float], outputs: [Float], recordStarts: [Int]
     /// Collapsed copies of kept fields that held doubled quotes, one per kept column.
     let keptScratch: [FieldScratch]
 

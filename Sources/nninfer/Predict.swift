@@ -72,8 +72,8 @@ struct Predict: ParsableCommand {
     @Option(help: "Significant digits for numbers (1–9); default: shortest round-trip form.")
     var precision: Int?
 
-    @Option(help: "Input delimiter: , or \\t (tab). Default: , (or tab for .tsv files).")
-    var delimiter: String?
+    @Option(help: "Input delimiter: a comma, a semicolon, or \\t (tab). Default: , (or tab for .tsv files).")
+    var delimiter: InputDelimiter?
 
     @Flag(name: .customLong("skip-bad-rows"), help: "Report bad rows on stderr and go on instead of stopping.")
     var skipBadRows = false
@@ -83,9 +83,6 @@ struct Predict: ParsableCommand {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let precision, !(1...9).contains(precision) { throw ValidationError("--precision must be between 1 and 9") }
-        if let delimiter, delimiter != ",", delimiter != "\\t", delimiter != "\t", delimiter != ";" {
-            throw ValidationError("--delimiter must be , or ; or \\t")
-        }
     }
 
     func run() throws {
@@ -132,11 +129,25 @@ struct Predict: ParsableCommand {
     }
 
     var inputDelimiter: UInt8 {
-        switch delimiter {
-        case "\\t", "\t": return 9
-        case ";": return UInt8(ascii: ";")
-        case ",": return UInt8(ascii: ",")
-        default: return input.hasSuffix(".tsv") ? 9 : UInt8(ascii: ",")
+        delimiter?.byte ?? (input.hasSuffix(".tsv") ? 9 : UInt8(ascii: ","))
+    }
+}
+
+/// The field separators `--delimiter` accepts; `\t` may also be given as a real tab.
+enum InputDelimiter: String, ExpressibleByArgument, CaseIterable {
+    case comma = ","
+    case semicolon = ";"
+    case tab = "\\t"
+
+    init?(argument: String) {
+        if argument == "\t" { self = .tab } else { self.init(rawValue: argument) }
+    }
+
+    var byte: UInt8 {
+        switch self {
+        case .comma: return UInt8(ascii: ",")
+        case .semicolon: return UInt8(ascii: ";")
+        case .tab: return 9
         }
     }
 }

@@ -165,6 +165,23 @@ final class NNInferCLITests: XCTestCase {
             """, exitCode: 64)
     }
 
+    func testAMistypedDelimiterIsAUsageErrorAndARealTabWorks() throws {
+        try AssertExecuteCommand("nninfer", [tiny, "-", "--delimiter", "|"], stdin: "1,0\n", stdout: "", stderr: """
+            Error: The value '|' is invalid for '--delimiter <delimiter>'. Please provide one of ',', ';' or '\\t'.
+            Help:  --delimiter <delimiter>  Input delimiter: a comma, a semicolon, or \\t (tab). Default: , (or tab for .tsv files).
+            Usage: nninfer predict [<options>] <model> <input>
+              See 'nninfer predict --help' for more information.
+
+            """, exitCode: 64)
+        let escaped = try run([tiny, "-", "--delimiter", "\\t", "--no-header"], stdin: "1\t0\n")
+        let real = try run([tiny, "-", "--delimiter", "\t", "--no-header"], stdin: "1\t0\n")
+        let semicolon = try run([tiny, "-", "--delimiter", ";", "--no-header"], stdin: "1;0\n")
+        XCTAssertEqual(escaped.exitCode, 0, escaped.stderr)
+        XCTAssertEqual(escaped, real)
+        XCTAssertEqual(escaped, semicolon)
+        XCTAssertEqual(escaped.stdout.split(separator: "\n").count, 2)
+    }
+
     func testEveryFixtureMatchesItsGoldenOutputThroughTheCLI() throws {
         for name in ["cnn", "cnn_scores", "mlp_all_meta", "mlp_scale_dropout", "regression", "xor_nobias"] {
             let r = try run([Self.models + "/\(name).nnz", Self.models + "/\(name).input.csv", "--format", "csv"])

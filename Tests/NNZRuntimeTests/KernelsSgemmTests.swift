@@ -1,4 +1,4 @@
-import NNZRuntime
+@testable import NNZRuntime
 import XCTest
 
 /// `Kernels.sgemm` (the threaded entry point over nnz_sgemm): every transpose combination,
@@ -24,10 +24,6 @@ final class KernelsSgemmTests: XCTestCase {
     }
 
     func testSplitAndUnsplitMatchReference() {
-        XCTAssertEqual(Kernels.sgemmParts(m: 512, n: 512, k: 512, threads: 2), 2)
-        XCTAssertEqual(Kernels.sgemmParts(m: 16, n: 16, k: 16, threads: 2), 1, "small work stays on the caller")
-        XCTAssertEqual(Kernels.sgemmParts(m: 512, n: 512, k: 512, threads: 1), 1)
-        XCTAssertEqual(Kernels.sgemmParts(m: 17, n: 3, k: 1, threads: 3, minimumFlopsPerPart: 1), 2, "at least 8 rows per part")
         var seed: UInt64 = 7
         func next() -> Float {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -50,7 +46,7 @@ final class KernelsSgemmTests: XCTestCase {
                                 // a split even at these sizes: the row-block logic is what is tested
                                 Kernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!,
                                               lda: lda, b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
-                                              threads: threads, minimumFlopsPerPart: 1)
+                                              parts: threads)
                             }
                         }
                     }

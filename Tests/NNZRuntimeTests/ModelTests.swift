@@ -143,22 +143,3 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(p, [1, 0, 0])
     }
 }
-
-final class ParallelPoolTests: XCTestCase {
-    /// Every task index runs exactly once, also when many threads submit jobs at the same time
-    /// (a busy pool makes the submitter run its tasks itself).
-    func testEveryTaskRunsOnceUnderConcurrentSubmitters() {
-        struct Counts: @unchecked Sendable { let p: UnsafeMutablePointer<Int> }
-        let jobs = 200, tasks = 37
-        let counts = Counts(p: .allocate(capacity: 8 * jobs * tasks))
-        counts.p.initialize(repeating: 0, count: 8 * jobs * tasks)
-        defer { counts.p.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: 8) { submitter in
-            for job in 0..<jobs {
-                let base = (submitter * jobs + job) * tasks
-                parallelFor(tasks) { counts.p[base + $0] += 1 }
-            }
-        }
-        XCTAssertEqual(UnsafeBufferPointer(start: counts.p, count: 8 * jobs * tasks).filter { $0 != 1 }.count, 0)
-    }
-}

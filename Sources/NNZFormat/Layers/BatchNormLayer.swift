@@ -17,10 +17,8 @@ public struct BatchNormLayer: Equatable, Sendable {
     }
 }
 
-extension BatchNormLayer: LayerFormat {
+extension BatchNormLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 10
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "batchnorm" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {

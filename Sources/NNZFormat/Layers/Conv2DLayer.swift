@@ -34,34 +34,32 @@ public struct Conv2DLayer: Equatable, Sendable {
     }
 }
 
-extension Conv2DLayer: LayerFormat {
+extension Conv2DLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 2
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "conv2d" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let n = "layer \(index) conv2d"
-        let dims = Limits.dimensions, strides = Limits.strides, pads = Limits.pads
-        let inC = try d.int("\(n) in_channels", in: dims), outC = try d.int("\(n) out_channels", in: dims)
-        let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-        let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-        let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-        return .conv2d(Conv2DLayer(inChannels: inC, outChannels: outC, kernelHeight: kh, kernelWidth: kw,
-                                   strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw,
-                                   hasBias: try d.flag("\(n) has_bias")))
+        let inC = try d.int("\(n) in_channels", in: Limits.dimensions), outC = try d.int("\(n) out_channels", in: Limits.dimensions)
+        let w = try WindowFields.decode(n, from: &d)
+        return .conv2d(Conv2DLayer(inChannels: inC, outChannels: outC, kernelHeight: w.kernelHeight, kernelWidth: w.kernelWidth,
+                                   strideHeight: w.strideHeight, strideWidth: w.strideWidth, padHeight: w.padHeight,
+                                   padWidth: w.padWidth, hasBias: try d.flag("\(n) has_bias")))
     }
 
     func encode(into d: inout ByteSink) {
-        for v in [inChannels, outChannels, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth] { d.u32(v) }
+        for v in [inChannels, outChannels] + window.values { d.u32(v) }
         d.u8(hasBias ? 1 : 0)
     }
 
     var fieldProblem: String? {
-        for v in [inChannels, outChannels, kernelHeight, kernelWidth] where !Limits.dimensions.contains(v) { return "dimension \(v) outside 1...\(Limits.maxDimension)" }
-        for v in [strideHeight, strideWidth] where !Limits.strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-        for v in [padHeight, padWidth] where !Limits.pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
-        return nil
+        for v in [inChannels, outChannels] where !Limits.dimensions.contains(v) { return "dimension \(v) outside 1...\(Limits.maxDimension)" }
+        return window.problem(kernelLabel: "dimension")
+    }
+
+    var window: WindowFields {
+        WindowFields(kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight,
+                     strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth)
     }
 
     var parameters: [(name: String, shape: [Int])] {

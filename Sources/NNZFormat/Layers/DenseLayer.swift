@@ -14,10 +14,8 @@ public struct DenseLayer: Equatable, Sendable {
     }
 }
 
-extension DenseLayer: LayerFormat {
+extension DenseLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 1
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "dense" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {

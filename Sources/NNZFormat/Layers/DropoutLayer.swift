@@ -11,10 +11,8 @@ public struct DropoutLayer: Equatable, Sendable {
     }
 }
 
-extension DropoutLayer: LayerFormat {
+extension DropoutLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 9
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "dropout" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {

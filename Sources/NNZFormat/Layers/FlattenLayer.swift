@@ -1,9 +1,7 @@
 /// Flatten (kind 4): `[C, H, W]` → `[C·H·W]`, channel-major; the identity on a flat input.
 /// No fields, so ``Layer/flatten`` carries no value; this type holds its format rules.
-struct FlattenLayer: LayerFormat {
+struct FlattenLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 4
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "flatten" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer { .flatten }

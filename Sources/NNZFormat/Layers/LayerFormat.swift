@@ -36,6 +36,17 @@ extension LayerFormat {
     var summary: String { "" }
 }
 
+/// A layer kind with one ARCH kind code (every kind but the activations).
+protocol SingleCodeLayerFormat: LayerFormat {
+    /// The kind code.
+    static var kindCode: UInt8 { get }
+}
+
+extension SingleCodeLayerFormat {
+    static var kindCodes: [UInt8] { [kindCode] }
+    var kindCode: UInt8 { Self.kindCode }
+}
+
 extension Limits {
     /// Values a *dim* field may take (docs/FORMAT.md §3).
     static let dimensions = 1...maxDimension

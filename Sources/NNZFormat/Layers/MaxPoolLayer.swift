@@ -24,29 +24,27 @@ public struct MaxPoolLayer: Equatable, Sendable {
     }
 }
 
-extension MaxPoolLayer: LayerFormat {
+extension MaxPoolLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 3
-    static var kindCodes: [UInt8] { [kindCode] }
-    var kindCode: UInt8 { Self.kindCode }
     var kindName: String { "maxpool" }
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
-        let n = "layer \(index) maxpool"
-        let dims = Limits.dimensions, strides = Limits.strides, pads = Limits.pads
-        let kh = try d.int("\(n) kernel_h", in: dims), kw = try d.int("\(n) kernel_w", in: dims)
-        let sh = try d.int("\(n) stride_h", in: strides), sw = try d.int("\(n) stride_w", in: strides)
-        let ph = try d.int("\(n) pad_h", in: pads), pw = try d.int("\(n) pad_w", in: pads)
-        return .maxPool(MaxPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw))
+        let w = try WindowFields.decode("layer \(index) maxpool", from: &d)
+        return .maxPool(MaxPoolLayer(kernelHeight: w.kernelHeight, kernelWidth: w.kernelWidth, strideHeight: w.strideHeight,
+                                     strideWidth: w.strideWidth, padHeight: w.padHeight, padWidth: w.padWidth))
     }
 
     func encode(into d: inout ByteSink) {
-        for v in [kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth] { d.u32(v) }
+        for v in window.values { d.u32(v) }
+    }
+
+    var window: WindowFields {
+        WindowFields(kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight,
+                     strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth)
     }
 
     var fieldProblem: String? {
-        for v in [kernelHeight, kernelWidth] where !Limits.dimensions.contains(v) { return "kernel \(v) outside 1...\(Limits.maxDimension)" }
-        for v in [strideHeight, strideWidth] where !Limits.strides.contains(v) { return "stride \(v) outside 1...\(Limits.maxStride)" }
-        for v in [padHeight, padWidth] where !Limits.pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
+        if let problem = window.problem(kernelLabel: "kernel") { return problem }
         // Every window must hold at least one real value.
         if padHeight >= kernelHeight || padWidth >= kernelWidth { return "padding must be smaller than the kernel" }
         return nil

@@ -144,22 +144,6 @@ void nnz_im2col(const float *img, int inC, int H, int W, int kh, int kw, int sh,
 void nnz_col2im(const float *cols, int inC, int H, int W, int kh, int kw, int sh, int sw,
                 int ph, int pw, int outH, int outW, float *img);
 
-/** Floats of workspace needed by nnz_conv2d_forward (per concurrent call). */
-size_t nnz_conv2d_workspace_size(int inC, int kh, int kw, int outH, int outW);
-
-/**
- * Forward convolution of n images input[n][inC][H][W] with weight[outC][inC][kh][kw]
- * (OIHW), bias[outC] (or NULL), stride sh/sw, zero padding ph/pw, fused activation:
- *   output[n][outC][outH][outW], outH = (H + 2*ph - kh)/sh + 1, outW = (W + 2*pw - kw)/sw + 1.
- * workspace: nnz_conv2d_workspace_size(inC, kh, kw, outH, outW) floats (no alignment needed,
- * 64-byte aligned is best).  Each image is computed independently (same bits whatever n).
- * To thread, split the batch n (each thread its own workspace).
- */
-void nnz_conv2d_forward(int n, const float *input, int inC, int H, int W,
-                        const float *weight, const float *bias, int outC, int kh, int kw,
-                        int sh, int sw, int ph, int pw, nnz_activation act,
-                        float *output, float *workspace);
-
 /**
  * Max-pool of input[n][C][H][W] into output[n][C][outH][outW] over kh x kw windows at
  * stride sh/sw with padding ph/pw: window (oh, ow) covers rows oh*sh-ph .. +kh-1 and columns

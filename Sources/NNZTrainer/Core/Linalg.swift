@@ -17,14 +17,13 @@ enum Linalg {
 
     /// Unfolds one `[channels, height, width]` sample into `col`, shaped
     /// `[channels · kernelH · kernelW, outH · outW]` (row `(c·kh + u)·kw + v`, column
-    /// `r·outW + s`); padding reads as 0.
+    /// `r·outW + s`); padding reads as 0. `outH`, `outW` are the layer's output size
+    /// (NNZFormat's `windowOutput`).
     static func im2col(
         _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int,
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int, outH: Int, outW: Int,
         _ col: UnsafeMutablePointer<Float>
     ) {
-        let outH = (height + 2 * padH - kernelH) / strideH + 1
-        let outW = (width + 2 * padW - kernelW) / strideW + 1
         nnz_im2col(input, Int32(channels), Int32(height), Int32(width), Int32(kernelH), Int32(kernelW), Int32(strideH), Int32(strideW),
                    Int32(padH), Int32(padW), Int32(outH), Int32(outW), col)
     }
@@ -33,11 +32,9 @@ enum Linalg {
     /// column entry at the position it was read from.
     static func col2im(
         _ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int,
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int, outH: Int, outW: Int,
         _ output: UnsafeMutablePointer<Float>
     ) {
-        let outH = (height + 2 * padH - kernelH) / strideH + 1
-        let outW = (width + 2 * padW - kernelW) / strideW + 1
         output.update(repeating: 0, count: channels * height * width)
         nnz_col2im(col, Int32(channels), Int32(height), Int32(width), Int32(kernelH), Int32(kernelW), Int32(strideH), Int32(strideW),
                    Int32(padH), Int32(padW), Int32(outH), Int32(outW), output)
@@ -45,14 +42,13 @@ enum Linalg {
 
     /// Max pooling of `batch` `[channels, height, width]` samples; `argmax` receives, per
     /// output, the flat index of the winning input relative to `input` (padding never wins;
-    /// ties go to the first position in row-major window order).
+    /// ties go to the first position in row-major window order). `outH`, `outW` are the
+    /// layer's output size (NNZFormat's `windowOutput`).
     static func maxPoolForward(
         _ input: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
-        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int,
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int, outH: Int, outW: Int,
         _ output: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?
     ) {
-        let outH = (height + 2 * padH - kernelH) / strideH + 1
-        let outW = (width + 2 * padW - kernelW) / strideW + 1
         nnz_maxpool_forward(Int32(batch), Int32(channels), Int32(height), Int32(width), input, Int32(kernelH), Int32(kernelW),
                             Int32(strideH), Int32(strideW), Int32(padH), Int32(padW), Int32(outH), Int32(outW), output, argmax)
     }

@@ -6,22 +6,12 @@ import NNZFormat
 /// with `W` viewed as `[outChannels, inChannels·kh·kw]` (stored OIHW). Backward:
 /// `dW += dy · colᵀ`, `db += Σ_positions dy`, `dx = col2im(Wᵀ · dy)`.
 public final class Conv2D: TrainableLayer {
+    /// The layer as the model file describes it: channels, window, stride, padding, bias.
+    public let convolution: Conv2DLayer
     /// Input channels.
-    public let inChannels: Int
+    public var inChannels: Int { convolution.inChannels }
     /// Output channels (filters).
-    public let outChannels: Int
-    /// Window height.
-    public let kernelHeight: Int
-    /// Window width.
-    public let kernelWidth: Int
-    /// Vertical step between windows.
-    public let strideHeight: Int
-    /// Horizontal step between windows.
-    public let strideWidth: Int
-    /// Zero rows added above and below.
-    public let padHeight: Int
-    /// Zero columns added left and right.
-    public let padWidth: Int
+    public var outChannels: Int { convolution.outChannels }
     /// Input height.
     public let height: Int
     /// Input width.
@@ -39,53 +29,37 @@ public final class Conv2D: TrainableLayer {
     private let columnGradient = FloatBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)
 
-    init(input: [Int], outChannels: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-         padHeight: Int, padWidth: Int, hasBias: Bool, weights: [Float], biases: [Float]?) {
-        precondition(input.count == 3, "conv2d needs a [channels, height, width] input")
-        inChannels = input[0]
+    init(input: [Int], convolution c: Conv2DLayer, weights: [Float], biases: [Float]?) {
+        precondition(input.count == 3 && input[0] == c.inChannels, "conv2d needs a [\(c.inChannels), height, width] input")
+        convolution = c
         height = input[1]
         width = input[2]
-        self.outChannels = outChannels
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.padHeight = padHeight
-        self.padWidth = padWidth
-        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
-        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
-        weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelHeight, kernelWidth], values: weights, decays: true)
-        bias = hasBias ? Parameter(name: "bias", shape: [outChannels], values: biases ?? Array(repeating: 0, count: outChannels), decays: false) : nil
+        (outputHeight, outputWidth) = Self.outputSize(of: .conv2d(c), input: input)
+        weight = Parameter(name: "weight", shape: [c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth], values: weights, decays: true)
+        bias = c.hasBias ? Parameter(name: "bias", shape: [c.outChannels], values: biases ?? Array(repeating: 0, count: c.outChannels), decays: false) : nil
     }
 
-    convenience init(input: [Int], outChannels: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-                     padHeight: Int, padWidth: Int, hasBias: Bool, weightInitialization: WeightInitialization,
+    convenience init(input: [Int], convolution c: Conv2DLayer, weightInitialization: WeightInitialization,
                      biasInitialization: BiasInitialization, random: inout InitializationRandom) {
-        let fanIn = input[0] * kernelHeight * kernelWidth
-        let fanOut = outChannels * kernelHeight * kernelWidth
-        var weights = [Float](repeating: 0, count: outChannels * fanIn)
+        let fanIn = c.inChannels * c.kernelHeight * c.kernelWidth
+        let fanOut = c.outChannels * c.kernelHeight * c.kernelWidth
+        var weights = [Float](repeating: 0, count: c.outChannels * fanIn)
         for i in weights.indices {
             weights[i] = weightInitialization.sample(fanIn: fanIn, fanOut: fanOut, random: &random)
         }
-        var biases = [Float](repeating: 0, count: outChannels)
-        if hasBias && biasInitialization != .zeros {
+        var biases = [Float](repeating: 0, count: c.outChannels)
+        if c.hasBias && biasInitialization != .zeros {
             for j in biases.indices { biases[j] = biasInitialization.sample(random: &random) }
         }
-        self.init(input: input, outChannels: outChannels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
-                  strideHeight: strideHeight, strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth,
-                  hasBias: hasBias, weights: weights, biases: biases)
+        self.init(input: input, convolution: c, weights: weights, biases: biases)
     }
 
     public var inputShape: [Int] { [inChannels, height, width] }
     public var outputShape: [Int] { [outChannels, outputHeight, outputWidth] }
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
-    public var formatLayer: NNZFormat.Layer {
-        .conv2d(Conv2DLayer(inChannels: inChannels, outChannels: outChannels, kernelHeight: kernelHeight,
-                            kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
-                            padHeight: padHeight, padWidth: padWidth, hasBias: bias != nil))
-    }
+    public var formatLayer: NNZFormat.Layer { .conv2d(convolution) }
 
-    private var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    private var patchSize: Int { inChannels * convolution.kernelHeight * convolution.kernelWidth }
     private var positions: Int { outputHeight * outputWidth }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: ForwardMode) -> UnsafePointer<Float> {
@@ -98,8 +72,9 @@ public final class Conv2D: TrainableLayer {
         for n in 0..<batch {
             let col = columns.pointer + (mode == .training ? n * columnCount : 0)
             Linalg.im2col(input + n * inputCount, channels: inChannels, height: height, width: width,
-                          kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                          padH: padHeight, padW: padWidth, col)
+                          kernelH: convolution.kernelHeight, kernelW: convolution.kernelWidth,
+                          strideH: convolution.strideHeight, strideW: convolution.strideWidth,
+                          padH: convolution.padHeight, padW: convolution.padWidth, outH: outputHeight, outW: outputWidth, col)
             let y = output.pointer + n * outputCount
             if let bias {
                 for o in 0..<outChannels { (y + o * positions).update(repeating: bias.value.pointer[o], count: positions) }
@@ -140,8 +115,10 @@ public final class Conv2D: TrainableLayer {
                             a: weight.value.pointer, lda: patchSize, b: dy, ldb: positions,
                             beta: 0, c: columnGradient.pointer, ldc: positions)
                 Linalg.col2im(columnGradient.pointer, channels: inChannels, height: height, width: width,
-                              kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                              padH: padHeight, padW: padWidth, inputGradient.pointer + n * inputCount)
+                              kernelH: convolution.kernelHeight, kernelW: convolution.kernelWidth,
+                          strideH: convolution.strideHeight, strideW: convolution.strideWidth,
+                              padH: convolution.padHeight, padW: convolution.padWidth, outH: outputHeight, outW: outputWidth,
+                              inputGradient.pointer + n * inputCount)
             }
         }
         return needsInputGradient ? UnsafePointer(inputGradient.pointer) : nil

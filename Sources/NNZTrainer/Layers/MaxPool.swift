@@ -12,18 +12,8 @@ public final class MaxPool: TrainableLayer {
     public let height: Int
     /// Input width.
     public let width: Int
-    /// Window height.
-    public let kernelHeight: Int
-    /// Window width.
-    public let kernelWidth: Int
-    /// Vertical step between windows.
-    public let strideHeight: Int
-    /// Horizontal step between windows.
-    public let strideWidth: Int
-    /// Zero rows added above and below.
-    public let padHeight: Int
-    /// Zero columns added left and right.
-    public let padWidth: Int
+    /// The layer as the model file describes it: window, stride, padding.
+    public let pooling: MaxPoolLayer
     /// Output height.
     public let outputHeight: Int
     /// Output width.
@@ -32,35 +22,28 @@ public final class MaxPool: TrainableLayer {
     private let winners = IndexBuffer(count: 0)
     private let inputGradient = FloatBuffer(count: 0)
 
-    init(input: [Int], kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padHeight: Int, padWidth: Int) {
+    init(input: [Int], pooling p: MaxPoolLayer) {
         precondition(input.count == 3, "maxpool needs a [channels, height, width] input")
+        pooling = p
         channels = input[0]
         height = input[1]
         width = input[2]
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.padHeight = padHeight
-        self.padWidth = padWidth
-        outputHeight = (height + 2 * padHeight - kernelHeight) / strideHeight + 1
-        outputWidth = (width + 2 * padWidth - kernelWidth) / strideWidth + 1
+        (outputHeight, outputWidth) = Self.outputSize(of: .maxPool(p), input: input)
     }
 
     public var inputShape: [Int] { [channels, height, width] }
     public var outputShape: [Int] { [channels, outputHeight, outputWidth] }
-    public var formatLayer: NNZFormat.Layer {
-        .maxPool(MaxPoolLayer(kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight,
-                              strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth))
-    }
+    public var formatLayer: NNZFormat.Layer { .maxPool(pooling) }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: ForwardMode) -> UnsafePointer<Float> {
         let outputCount = channels * outputHeight * outputWidth
         output.reserve(batch * outputCount)
         winners.reserve(batch * outputCount)
         Linalg.maxPoolForward(input, batch: batch, channels: channels, height: height, width: width,
-                              kernelH: kernelHeight, kernelW: kernelWidth, strideH: strideHeight, strideW: strideWidth,
-                              padH: padHeight, padW: padWidth, output.pointer, mode == .training ? winners.pointer : nil)
+                              kernelH: pooling.kernelHeight, kernelW: pooling.kernelWidth,
+                              strideH: pooling.strideHeight, strideW: pooling.strideWidth,
+                              padH: pooling.padHeight, padW: pooling.padWidth, outH: outputHeight, outW: outputWidth,
+                              output.pointer, mode == .training ? winners.pointer : nil)
         return UnsafePointer(output.pointer)
     }
 

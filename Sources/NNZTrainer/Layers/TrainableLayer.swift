@@ -81,3 +81,14 @@ public final class Parameter {
     /// The gradient of the last backward pass (a copy).
     public var gradients: [Float] { gradient.array() }
 }
+
+extension TrainableLayer {
+    /// Output height and width of a window layer (conv2d, max-pool) on a `[C, H, W]` input,
+    /// by the format's own shape rule; the network checked beforehand that the window fits.
+    static func outputSize(of layer: NNZFormat.Layer, input: [Int]) -> (height: Int, width: Int) {
+        guard case .success(let shape) = layer.outputShape(for: input), shape.count == 3 else {
+            preconditionFailure("\(layer.kindName): the window does not fit the padded input \(input)")
+        }
+        return (shape[1], shape[2])
+    }
+}

@@ -59,6 +59,13 @@ public enum LayerSpec: Equatable, Sendable {
             self.padWidth = padWidth
             self.bias = bias
         }
+
+        /// The file format's description of this convolution over `inChannels` channels.
+        public func layer(inChannels: Int) -> Conv2DLayer {
+            Conv2DLayer(inChannels: inChannels, outChannels: filters, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                        strideHeight: strideHeight, strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth,
+                        hasBias: bias)
+        }
     }
 
     /// Max-pooling hyper-parameters: the file format's own description, so the trainer and

@@ -57,18 +57,15 @@ public final class Network {
                       windowOutput(shape[2], c.kernelWidth, c.strideWidth, c.padWidth) != nil else {
                     throw fail("a \(c.kernelHeight)x\(c.kernelWidth) kernel does not fit a \(shape[1])x\(shape[2]) input with padding \(c.padHeight),\(c.padWidth)")
                 }
-                layer = Conv2D(input: shape, outChannels: c.filters, kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
-                               strideHeight: c.strideHeight, strideWidth: c.strideWidth, padHeight: c.padHeight, padWidth: c.padWidth,
-                               hasBias: c.bias, weightInitialization: weightInitialization, biasInitialization: biasInitialization,
-                               random: &random)
+                layer = Conv2D(input: shape, convolution: c.layer(inChannels: shape[0]), weightInitialization: weightInitialization,
+                               biasInitialization: biasInitialization, random: &random)
             case .maxPool(let p):
                 guard shape.count == 3 else { throw fail("max pooling needs a [channels, height, width] input, but the input here is \(shape)") }
                 guard windowOutput(shape[1], p.kernelHeight, p.strideHeight, p.padHeight) != nil,
                       windowOutput(shape[2], p.kernelWidth, p.strideWidth, p.padWidth) != nil else {
                     throw fail("a \(p.kernelHeight)x\(p.kernelWidth) window does not fit a \(shape[1])x\(shape[2]) input")
                 }
-                layer = MaxPool(input: shape, kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight,
-                                strideWidth: p.strideWidth, padHeight: p.padHeight, padWidth: p.padWidth)
+                layer = MaxPool(input: shape, pooling: p)
             case .flatten: layer = Flatten(input: shape)
             case .relu: layer = ReLU(input: shape)
             case .sigmoid: layer = Sigmoid(input: shape)

@@ -42,9 +42,3 @@ public func writeAll(_ text: String, to descriptor: Int32) -> Int32 {
     var text = text
     return text.withUTF8 { writeAll(UnsafeRawBufferPointer($0), to: descriptor) }
 }
-
-/// Writes `line` and a newline to standard error. A failure is ignored: there is nowhere
-/// left to report it.
-public func printError(_ line: String) {
-    writeAll(line + "\n", to: 2)
-}
