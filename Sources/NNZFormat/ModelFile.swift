@@ -13,7 +13,8 @@
 /// let again = try NNZReader.decode(bytes)
 /// ```
 public struct ModelFile: Equatable, Sendable {
-    /// The format version this value was read as (or will be written as).
+    /// The format version this value was read as. `NNZWriter` always writes the current
+    /// version (1.0), whatever this says.
     public var formatVersion: FormatVersion
     /// Shape of one input sample, without the batch axis: `[64]` for 64 features, `[1, 28, 28]`
     /// for a one-channel 28×28 image (channels, height, width).
