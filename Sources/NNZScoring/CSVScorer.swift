@@ -53,16 +53,17 @@ public struct CSVScorer: Sendable {
         self.options = options
     }
 
-    /// Opens `inputPath` (`-`: standard input) and `outputPath` (`-`: standard output; created or
-    /// truncated) and scores every row. See ``score(_:to:badRow:)``.
+    /// Opens `inputPath` (`-`: standard input), then `outputPath` (`-`: standard output; created
+    /// or truncated only once the input is open, so a mistyped input never empties an existing
+    /// output) and scores every row. See ``score(_:to:badRow:)``.
     @discardableResult
     public func score(inputPath: String, outputPath: String = "-",
                       badRow: (CSVError) -> Void = { _ in }) throws(ScoringError) -> ScoringSummary {
         let output: CSVWriter
         let input: CSVReader
         do throws(CSVError) {
-            output = try CSVWriter(path: outputPath, bufferSize: 1 << 20)
             input = try CSVReader(path: inputPath, delimiter: options.delimiter, bufferSize: 1 << 21)
+            output = try CSVWriter(path: outputPath, bufferSize: 1 << 20)
         } catch {
             throw ScoringError(error)
         }

@@ -96,8 +96,9 @@ struct Predict: ParsableCommand {
             let sink: CSVWriter
             let reader: CSVReader
             do throws(CSVError) {
-                sink = try CSVWriter(path: output ?? "-", bufferSize: 1 << 20)
+                // The input first: a missing input must not truncate an existing --output file.
                 reader = try CSVReader(path: input, delimiter: inputDelimiter, bufferSize: 1 << 21)
+                sink = try CSVWriter(path: output ?? "-", bufferSize: 1 << 20)
             } catch {
                 throw Failure(error.description, code: error.sysexitsCode)
             }

@@ -165,6 +165,13 @@ final class NNInferCLITests: XCTestCase {
             """, exitCode: 64)
     }
 
+    func testAMissingInputLeavesAnExistingOutputFileAlone() throws {
+        let previous = try file("scores.csv", "earlier results\n")
+        let r = try run([tiny, temporary + "/no-such-input.csv", "--output", previous])
+        XCTAssertEqual(r.exitCode, 66, r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: previous, encoding: .utf8), "earlier results\n")
+    }
+
     func testAMistypedDelimiterIsAUsageErrorAndARealTabWorks() throws {
         try AssertExecuteCommand("nninfer", [tiny, "-", "--delimiter", "|"], stdin: "1,0\n", stdout: "", stderr: """
             Error: The value '|' is invalid for '--delimiter <delimiter>'. Please provide one of ',', ';' or '\\t'.
