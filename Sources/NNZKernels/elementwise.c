@@ -25,3 +25,18 @@ void nnz_scale_shift_channels(const float *x, float *y, int n, int channels, int
                              shift ? shift[c] : 0.0f);
         }
 }
+
+void nnz_normalize_rows(const float *x, float *y, int rows, int width, const float *offset,
+                        const float *divisor, int broadcast) {
+    if (rows <= 0 || width <= 0) return;
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (ptrdiff_t)r * width;
+        float *yr = y + (ptrdiff_t)r * width;
+        if (broadcast) {
+            const float a = offset[0], b = divisor[0];
+            for (int i = 0; i < width; i++) yr[i] = (xr[i] - a) / b;
+        } else {
+            for (int i = 0; i < width; i++) yr[i] = (xr[i] - offset[i]) / divisor[i];
+        }
+    }
+}

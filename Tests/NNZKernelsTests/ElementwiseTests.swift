@@ -182,6 +182,32 @@ final class ElementwiseTests: XCTestCase {
         }
     }
 
+    /// (x − offset) / divisor is one subtraction and one division, each correctly rounded:
+    /// the kernel must give exactly the bits of the same two Float operations, per value or
+    /// broadcast, in place or not, and leave the bytes after the output alone.
+    func testNormalizeRowsIsExactlyTheTwoFloatOperations() {
+        var rng = SplitMix64(seed: 17)
+        for (rows, width) in [(1, 1), (3, 7), (5, 64), (2, 1000)] {
+            let x = rng.floats(rows * width, -1e4, 1e4)
+            let offset = rng.floats(width, -100, 100), divisor = rng.floats(width, 0.01, 50)
+            for broadcast in [false, true] {
+                var y = [Float](repeating: sentinel, count: x.count + 3)
+                nnz_normalize_rows(x, &y, Int32(rows), Int32(width), offset, divisor, broadcast ? 1 : 0)
+                var inPlace = x
+                nnz_normalize_rows(inPlace, &inPlace, Int32(rows), Int32(width), offset, divisor, broadcast ? 1 : 0)
+                for r in 0..<rows {
+                    for i in 0..<width {
+                        let k = r * width + i
+                        let expected = broadcast ? (x[k] - offset[0]) / divisor[0] : (x[k] - offset[i]) / divisor[i]
+                        XCTAssertEqual(y[k].bitPattern, expected.bitPattern, "row \(r) value \(i)")
+                        XCTAssertEqual(inPlace[k].bitPattern, expected.bitPattern)
+                    }
+                }
+                for g in x.count..<(x.count + 3) { XCTAssertEqual(y[g], sentinel) }
+            }
+        }
+    }
+
     func testPathSelection() {
         XCTAssertEqual(nnz_kernels_path_supported(Int32(NNZ_PATH_PORTABLE)), 1)
         nnz_kernels_force_path(Int32(NNZ_PATH_PORTABLE))

@@ -122,6 +122,12 @@ void nnz_tanh(const float *x, float *y, size_t n);
  *  -inf entries give 0.  A row containing NaN or +inf, or only -inf, gives NaN. */
 void nnz_softmax_rows(const float *x, float *y, int rows, int cols);
 
+/** Input normalization: y[r][i] = (x[r][i] - offset[i]) / divisor[i] for r < rows, i < width,
+ *  or with offset[0] / divisor[0] for every i when `broadcast` is non-zero.  One subtraction
+ *  and one division per value, each correctly rounded, so every path gives the same bits. */
+void nnz_normalize_rows(const float *x, float *y, int rows, int width, const float *offset,
+                        const float *divisor, int broadcast);
+
 /** y[i][c][s] = x[i][c][s] * scale[c] + shift[c] for i < n, c < channels, s < spatial
  *  (folded batch-norm, dropout scaling).  scale or shift may be NULL (meaning 1 / 0). */
 void nnz_scale_shift_channels(const float *x, float *y, int n, int channels, int spatial,

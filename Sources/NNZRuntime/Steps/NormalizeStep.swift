@@ -1,4 +1,5 @@
 import NNZFormat
+import NNZKernels
 
 /// The file's input normalization: `x' = (x − offset) / divisor` per input value (one offset
 /// and divisor broadcast to every value when the file stores one).
@@ -19,20 +20,6 @@ final class NormalizeStep: PlanStep {
     }
 
     func run(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        let w = outputWidth
-        offset.withUnsafeBufferPointer { o in
-            divisor.withUnsafeBufferPointer { d in
-                let broadcast = o.count == 1
-                for r in 0..<rows {
-                    let x = input + r * w, y = output + r * w
-                    if broadcast {
-                        let a = o[0], b = d[0]
-                        for i in 0..<w { y[i] = (x[i] - a) / b }
-                    } else {
-                        for i in 0..<w { y[i] = (x[i] - o[i]) / d[i] }
-                    }
-                }
-            }
-        }
+        nnz_normalize_rows(input, output, Int32(rows), Int32(outputWidth), offset, divisor, offset.count == 1 ? 1 : 0)
     }
 }
