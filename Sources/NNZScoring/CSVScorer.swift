@@ -37,15 +37,10 @@ public struct CSVScorer: Sendable {
     /// How rows are read, scored and written.
     public let options: ScoringOptions
 
-    /// Checks the options against the model: `topK`, `batchSize`, `threads` ≥ 1, `precision` in
-    /// 1…9, and `topK` only for classifiers (all ``ScoringError/Kind/usage``).
+    /// Checks the options (``ScoringOptions/problem``) and that `topK` is asked of a classifier
+    /// only (both ``ScoringError/Kind/usage``).
     public init(model: Model, options: ScoringOptions = ScoringOptions()) throws(ScoringError) {
-        if let topK = options.topK, topK < 1 { throw ScoringError(.usage, "--top-k must be at least 1") }
-        if options.batchSize < 1 { throw ScoringError(.usage, "--batch-size must be at least 1") }
-        if let threads = options.threads, threads < 1 { throw ScoringError(.usage, "--threads must be at least 1") }
-        if let precision = options.precision, !(1...9).contains(precision) {
-            throw ScoringError(.usage, "--precision must be between 1 and 9")
-        }
+        if let problem = options.problem { throw ScoringError(.usage, problem) }
         if options.topK != nil, !model.isClassifier {
             throw ScoringError(.usage, "--top-k needs a classifier; the model outputs regression values")
         }

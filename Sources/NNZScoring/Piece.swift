@@ -16,10 +16,27 @@ struct Block: @unchecked Sendable {
 /// Per-thread pieces, reused for every block.
 final class PiecePool: @unchecked Sendable {
     let pieces: [Piece]
+    /// Input bytes one round of pieces takes from a block at most: few enough records that
+    /// their formatted output stays within ``outputBudget`` (a record of `fieldCount` fields
+    /// is at least `fieldCount` bytes; kept fields add at most twice their own bytes).
+    let roundBytes: Int
+
+    /// Formatted output (bytes) all pieces of one round hold together, at most: 32 MiB.
+    static let outputBudget = 32 << 20
+    /// Values one piece's input or output batch buffer holds, at most: 4 M floats (16 MiB), so a
+    /// model with very wide rows scores in smaller batches instead of allocating without bound.
+    static let batchValueBudget = 1 << 22
+
     init(count: Int, model: Model, batchSize: Int, formatter: RowFormatter, columns: ColumnSelection, delimiter: UInt8) {
+        let widest = max(1, model.inputWidth, model.outputWidth)
+        let rows = max(1, min(batchSize, Self.batchValueBudget / widest))
         pieces = (0..<count).map { _ in
-            Piece(model: model, batchSize: batchSize, formatter: formatter, columns: columns, delimiter: delimiter)
+            Piece(model: model, batchSize: rows, formatter: formatter, columns: columns, delimiter: delimiter)
         }
+        let labelBytes = formatter.encodedNames.map(\.count).max() ?? 0
+        let outputBytesPerRow = model.outputWidth * (FloatFormatter.maxLength + 1) + 2 * labelBytes + 64
+        let recordsPerRound = max(1, (Self.outputBudget / 3) / outputBytesPerRow)
+        roundBytes = max(1, min(recordsPerRound * columns.features.fieldCount, Self.outputBudget / 3))
     }
 }
 

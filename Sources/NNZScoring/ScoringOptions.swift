@@ -32,6 +32,16 @@ public struct ScoringOptions: Sendable, Equatable {
     /// The defaults of `nninfer predict`.
     public init() {}
 
+    /// Why these options are out of range, named as `nninfer`'s flags (`topK`, `batchSize`,
+    /// `threads` at least 1, `precision` in 1…9), or nil when they are fine.
+    public var problem: String? {
+        if let topK, topK < 1 { return "--top-k must be at least 1" }
+        if batchSize < 1 { return "--batch-size must be at least 1" }
+        if let threads, threads < 1 { return "--threads must be at least 1" }
+        if let precision, !(1...9).contains(precision) { return "--precision must be between 1 and 9" }
+        return nil
+    }
+
     /// The number of worker pieces a run uses: `threads`, or the online cores (at most 8).
     var resolvedThreads: Int {
         max(1, min(threads ?? min(8, max(1, onlineProcessorCount())), 64))

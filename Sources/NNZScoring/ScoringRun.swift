@@ -107,9 +107,16 @@ struct ScoringRun {
             } catch {
                 throw ScoringError(error)
             }
-            let parts = WorkPool.partCount(work: chunk.bytes.count * Self.workPerInputByte, threads: threads, items: threads)
-            let ends = parts == 1 ? [chunk.bytes.count] : CSVChunkParser.split(chunk.bytes, parts: parts)
-            let block = Block(bytes: chunk.bytes, ends: ends, startOffset: chunk.startOffset, name: reader.name,
+            // A round takes at most `roundBytes` of the block, so the formatted output it holds
+            // in memory stays bounded however wide the model's output rows are.
+            var bytes = chunk.bytes
+            if bytes.count > pool.roundBytes {
+                let cut = CSVChunkParser.recordBoundary(in: bytes, atOrAfter: pool.roundBytes, complete: true) ?? bytes.count
+                bytes = UnsafeBufferPointer(rebasing: bytes[0..<cut])
+            }
+            let parts = WorkPool.partCount(work: bytes.count * Self.workPerInputByte, threads: threads, items: threads)
+            let ends = parts == 1 ? [bytes.count] : CSVChunkParser.split(bytes, parts: parts)
+            let block = Block(bytes: bytes, ends: ends, startOffset: chunk.startOffset, name: reader.name,
                               skipBadRows: options.skipBadRows)
             if ends.count == 1 {
                 pool.pieces[0].process(block, piece: 0)

@@ -79,10 +79,8 @@ struct Predict: ParsableCommand {
     var skipBadRows = false
 
     func validate() throws {
-        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let precision, !(1...9).contains(precision) { throw ValidationError("--precision must be between 1 and 9") }
+        // The library's own checks, as usage errors before the model is loaded.
+        if let problem = scoringOptions.problem { throw ValidationError(problem) }
     }
 
     func run() throws {

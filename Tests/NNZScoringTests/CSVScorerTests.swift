@@ -213,6 +213,34 @@ final class CSVScorerTests: XCTestCase {
         }
     }
 
+    /// A model whose output rows are far wider than its input rows: a block is scored in
+    /// rounds whose formatted output stays bounded, and every row still comes out, in order,
+    /// with the values `Model.predict` gives.
+    func testWideOutputRowsAreScoredInBoundedRounds() throws {
+        let outputs = 2000
+        var file = ModelFile(inputShape: [1], outputKind: .regression, layers: [.dense(DenseLayer(inputs: 1, outputs: outputs))])
+        file.tensors = file.expectedTensors.map { spec in
+            Tensor(name: spec.name, shape: spec.shape, values: (0..<spec.shape.reduce(1, *)).map { Float($0 % 97) / 8 })
+        }
+        let model = try Model(file: file)
+        let rows = 1000
+        let input = try write("wide.csv", (0..<rows).map { "\($0 % 13)" }.joined(separator: "\n") + "\n")
+        var options = ScoringOptions()
+        options.precision = 4
+        options.header = false
+        options.threads = 2
+        let run = try score(model, input, options)
+        options.threads = 1
+        XCTAssertEqual(try score(model, input, options, bufferSize: 4096).output, run.output)
+        let lines = run.output.split(separator: "\n")
+        XCTAssertEqual(lines.count, rows + 1)
+        XCTAssertEqual(run.summary.rowsScored, rows)
+        for r in [0, 1, 222, 223, 224, 500, rows - 1] {
+            let expected = try model.predict([Float(r % 13)]).map { FloatFormatter.format($0, precision: 4) }
+            XCTAssertEqual(lines[r + 1].split(separator: ",").map(String.init), expected, "row \(r)")
+        }
+    }
+
     func testOptionsAreCheckedAgainstTheModel() throws {
         let regression = try Model(path: Self.root + "/Fixtures/models/regression.nnz")
         var options = ScoringOptions()
