@@ -12,9 +12,13 @@ let package = Package(
         .library(name: "NNZTrainer", targets: ["NNZTrainer"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
+        .library(name: "NNZONNX", targets: ["NNZONNX"]),
+        .executable(name: "nnzconvert", targets: ["nnzconvert"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The ONNX target only: the generated onnx.proto code (Sources/NNZONNX/Generated) runs on it.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +48,13 @@ let package = Package(
             name: "nntrain",
             dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // ONNX import and export (nnzconvert): the only target that links swift-protobuf.
+        .target(name: "NNZONNX", dependencies: ["NNZFormat", "NNZRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .executableTarget(
+            name: "nnzconvert",
+            dependencies: ["NNZONNX", "NNZFormat", "NNZRuntime", "NNZCSV", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "NNZONNXTests", dependencies: ["NNZONNX", "NNZFormat", "NNZRuntime", "NNZTestSupport"]),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat", "NNZTestSupport"]),
         .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
@@ -52,7 +63,7 @@ let package = Package(
         .testTarget(name: "NNZScoringTests", dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat"]),
         .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),
         // Runs the built binaries; depending on them makes `swift test` build them first.
-        .testTarget(name: "CLITests", dependencies: ["nninfer", "nntrain", "NNZTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["nninfer", "nntrain", "nnzconvert", "NNZTestSupport"], exclude: ["Snapshots"]),
         // For test targets only: run a built tool and compare its output (AssertExecuteCommand).
         .target(name: "NNZTestSupport", path: "Tests/NNZTestSupport"),
     ]
