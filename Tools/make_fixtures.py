@@ -50,6 +50,16 @@ def maxpool(kernel, stride, pad):
             "stride_h": stride[0], "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1]}
 
 
+def avgpool(kernel, stride, pad, include_pad=False):
+    return {"kind": "avgpool", "kernel_h": kernel[0], "kernel_w": kernel[1],
+            "stride_h": stride[0], "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1],
+            "count_include_pad": include_pad}
+
+
+def leakyrelu(alpha):
+    return {"kind": "leakyrelu", "alpha": alpha}
+
+
 def dropout(ratio, convention):
     return {"kind": "dropout", "ratio": ratio, "convention": convention}
 
@@ -234,6 +244,33 @@ def model_regression():
     return finish(model, inputs)
 
 
+def model_cnn_avgpool_leaky():
+    """Format 1.1: conv, leaky ReLU inside the image part, average pooling without and with the
+    padded zeros counted (both with padding), global average pooling, flatten, dense, leaky ReLU
+    on flat features, dense, softmax; standard normalization per value."""
+    rng = np.random.default_rng(107)
+    layers = [conv2d(2, 4, (3, 3), (1, 1), (1, 1)),                   # [2,9,9] -> [4,9,9]
+              leakyrelu(0.1),
+              avgpool((3, 3), (2, 2), (1, 1)),                        # exclude pad -> [4,5,5]
+              conv2d(4, 6, (2, 2), (1, 1), (0, 0)),                   # -> [6,4,4]
+              avgpool((2, 3), (1, 2), (1, 1), include_pad=True),      # -> [6,5,2]
+              leakyrelu(0.25),
+              plain("globalavgpool"),                                 # -> [6,1,1]
+              plain("flatten"), dense(6, 5), leakyrelu(0.05), dense(5, 3), plain("softmax")]
+    tensors = init_tensors(layers, rng)
+    # Negative biases so that the leaky units see both signs.
+    tensors["layers.0.bias"] = rng.normal(-0.2, 0.3, 4).astype(F32)
+    tensors["layers.8.bias"] = rng.normal(-0.1, 0.2, 5).astype(F32)
+    mean = rng.uniform(0.3, 0.7, 2 * 9 * 9).astype(F32)
+    std = rng.uniform(0.2, 0.4, 2 * 9 * 9).astype(F32)
+    model = nnz.Model(input_shape=(2, 9, 9), output_kind="probabilities", layers=layers,
+                      tensors=tensors, normalization={"kind": "standard", "a": mean, "b": std},
+                      metadata={"name": "avgpool-leaky-cnn",
+                                "class_labels": ["low", "mid", "high"]})
+    inputs = rng.uniform(0, 1, (16, 2, 9, 9))
+    return finish(model, inputs)
+
+
 GOOD_MODELS = {
     "tiny": model_tiny,
     "mlp_all_meta": model_mlp_all_meta,
@@ -242,6 +279,7 @@ GOOD_MODELS = {
     "cnn_scores": model_cnn_scores,
     "xor_nobias": model_xor_nobias,
     "regression": model_regression,
+    "cnn_avgpool_leaky": model_cnn_avgpool_leaky,
 }
 
 
@@ -343,9 +381,13 @@ def hostile_files(good: dict) -> list:
     qntz = ("QNTZ", b"\x01\x00\x00\x00quantization table")
     add("unknown_critical_QNTZ", "unknownCriticalChunk", "a QNTZ chunk (critical, unknown) after "
         "ARCH in a file that says min_reader 1.0", with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:]))
-    add("needs_reader_1_1", "unsupportedVersion", "version 1.1, min_reader 1.1 (a 1.1 feature, a "
-        "QNTZ chunk, inside)", with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:],
-                                           version=(1, 1), min_reader=(1, 1)))
+    add("needs_reader_1_1", "unknownCriticalChunk", "version 1.1, min_reader 1.1 with a QNTZ chunk "
+        "inside: a 1.0 reader refuses it by version (\"needs reader 1.1\"), a 1.1 reader passes "
+        "the header and refuses the QNTZ chunk, which format 1.1 does not define",
+        with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:], version=(1, 1), min_reader=(1, 1)))
+    add("needs_reader_1_2", "unsupportedVersion", "version 1.2, min_reader 1.2 (a QNTZ chunk "
+        "inside): a 1.1 reader says \"needs reader 1.2\"",
+        with_chunks(xor_chunks[:1] + [qntz] + xor_chunks[1:], version=(1, 2), min_reader=(1, 2)))
     add("needs_reader_2_0", "unsupportedVersion", "version 2.0, min_reader 2.0",
         with_chunks(xor_chunks, version=(2, 0), min_reader=(2, 0)))
     add("major_2_min_reader_1", "unsupportedVersion", "version 2.0 with min_reader 1.0: readers "
@@ -405,7 +447,8 @@ def hostile_files(good: dict) -> list:
     kind_at = 1 + 1 + 4 + 4          # output_kind, rank, one dim, layer_count
     bad = bytearray(arch)
     bad[kind_at + 10] = 11           # second layer (sigmoid) becomes kind 11
-    add("unknown_layer_kind", "malformed", "layer 1 has kind 11",
+    add("unknown_layer_kind", "malformed", "layer 1 has kind 11 (avgpool, a format 1.1 kind) in a "
+        "file whose min_reader is 1.0 (refused on the kind byte, before its fields)",
         with_chunks([("ARCH", bytes(bad))] + xor_chunks[1:]))
     add("arch_trailing_byte", "malformed", "one byte left over after the last layer in ARCH",
         with_chunks([("ARCH", arch + b"\0")] + xor_chunks[1:]))
@@ -462,6 +505,36 @@ def hostile_files(good: dict) -> list:
     drop[-5:-1] = struct.pack("<f", 1.0)
     add("dropout_ratio_one", "malformed", "dropout ratio 1.0 (must be < 1)",
         with_chunks([("ARCH", bytes(drop)), ("NEND", b"")]))
+
+    # -- the layer kinds of format 1.1 ------------------------------------------------------------
+    def v11(chunks):
+        return with_chunks(chunks, version=(1, 1), min_reader=(1, 1))
+    pool = model_from((1, 4, 4), [avgpool((2, 2), (2, 2), (1, 1)), plain("flatten")])
+    arch = bytearray(arch_bytes(pool))
+    flag_at = 1 + 1 + 12 + 4 + 1 + 24           # kind, rank, 3 dims, layer_count, kind, 6 fields
+    assert arch[flag_at] == 0
+    arch[flag_at] = 2
+    add("avgpool_include_pad_2", "malformed", "avgpool count_include_pad = 2 (must be 0 or 1)",
+        v11([("ARCH", bytes(arch)), ("NEND", b"")]))
+    pool = model_from((1, 4, 4), [avgpool((2, 2), (2, 2), (0, 2), include_pad=True),
+                                  plain("flatten")])
+    add("avgpool_pad_ge_kernel", "malformed", "avgpool pad_w 2 with kernel_w 2 (a window could "
+        "hold no real value)", v11([("ARCH", arch_bytes(pool)), ("NEND", b"")]))
+    for name, alpha in (("nan", math.nan), ("inf", math.inf)):
+        leaky = model_from((3,), [leakyrelu(alpha)])
+        add(f"leakyrelu_alpha_{name}", "malformed", f"leakyrelu alpha {alpha} (must be finite)",
+            v11([("ARCH", arch_bytes(leaky)), ("NEND", b"")]))
+    pool = model_from((1, 4, 4), [avgpool((2, 2), (2, 2), (0, 0)), plain("flatten")])
+    add("avgpool_in_1_0_file", "malformed", "a well-formed avgpool (kind 11, format 1.1) in a file "
+        "whose header says version 1.0, min_reader 1.0: the header must claim 1.1",
+        with_chunks([("ARCH", arch_bytes(pool)), ("NEND", b"")]))
+    gap = model_from((6,), [plain("globalavgpool")])
+    add("globalavgpool_on_flat_input", "inconsistent", "globalavgpool on a flat [6] input (needs "
+        "[C, H, W])", v11([("ARCH", arch_bytes(gap)), ("NEND", b"")]))
+    arch = bytearray(arch_bytes(model_from((3,), [leakyrelu(0.5)])))
+    arch[1 + 1 + 4 + 4] = 14
+    add("unknown_layer_kind_14", "malformed", "layer 0 has kind 14, which no format 1.x defines, "
+        "in a 1.1 file", v11([("ARCH", bytes(arch)), ("NEND", b"")]))
 
     # -- TNSR -----------------------------------------------------------------------------------
     weight0 = np.ones((3, 4), F32)
@@ -633,7 +706,8 @@ def main():
               "Written by `python3 Tools/make_fixtures.py`; each `NAME.nnz` comes with",
               "`NAME.input.csv` (raw inputs) and `NAME.expected.csv` (outputs of the reference",
               "forward pass in `Tools/nnz.py`, float64, `%.9g`). Every model but `tiny.nnz` carries a",
-              "4-row self-test with tolerance 1e-5.", "",
+              "4-row self-test with tolerance 1e-5. `cnn_avgpool_leaky.nnz` uses the layer kinds of",
+              "format 1.1 and so is a 1.1 file; every other one is format 1.0.", "",
               "| file | bytes | input | layers | output | also |", "|---|---|---|---|---|---|"]
     for name, build in GOOD_MODELS.items():
         model, inputs = build()
@@ -646,6 +720,8 @@ def main():
         write(os.path.join(models_dir, f"{name}.expected.csv"),
               nnz.format_csv(nnz.output_header(model), expected))
         also = []
+        if nnz.minimum_reader_version(model.layers) != (1, 0):
+            also.append("format %d.%d" % nnz.minimum_reader_version(model.layers))
         if model.normalization:
             also.append(f"NORM {model.normalization['kind']} count {len(model.normalization['a'])}")
         if model.metadata:
@@ -673,7 +749,7 @@ def main():
     tsv = ["file\tcode"]
     doc = ["# Hostile files", "",
            "Written by `python3 Tools/make_fixtures.py`. Every file here must be refused by a",
-           "format-1.0 reader with the error code given (`expected.tsv` holds the same list for",
+           "format-1.1 reader with the error code given (`expected.tsv` holds the same list for",
            "the tests of both implementations). CRCs are valid unless the CRC is the defect, so",
            "each file reaches the check it is about.", "",
            "| file | expected code | what is wrong |", "|---|---|---|"]

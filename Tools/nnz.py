@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""nnz.py: the Python reference implementation of the `.nnz` model file, format 1.0.
+"""nnz.py: the Python reference implementation of the `.nnz` model file, format 1.1.
 
 Written from docs/FORMAT.md alone (that page is the contract; section numbers below refer to it).
 It holds, in one file with numpy and the standard library only:
@@ -7,7 +7,8 @@ It holds, in one file with numpy and the standard library only:
 - a reader that checks every rule of the format and refuses a bad file with one `NNZError`
   (codes mirror Swift's `FormatError.Code`);
 - a writer that follows the writer policy exactly (canonical chunk order, byte-shuffle + zlib
-  level 9, raw fallback, sorted META), so the Python and Swift writers produce the same bytes;
+  level 9, raw fallback, sorted META, the lowest version that describes the file in the
+  header), so the Python and Swift writers produce the same bytes;
 - a reference forward pass (inference semantics, float64 arithmetic on the float32 weights);
 - a command line: `verify`, `inspect`, `predict`, `dump`, `write-example`.
 
@@ -38,11 +39,11 @@ from typing import Any, Callable
 import numpy as np
 
 # ----------------------------------------------------------------------------------------------
-# Constants of format 1.0
+# Constants of format 1.1
 # ----------------------------------------------------------------------------------------------
 
 SIGNATURE = b"\x89NNZ\r\n\x1a\n"
-READER_VERSION = (1, 0)          # the format version this reader and writer implement
+READER_VERSION = (1, 1)          # the newest format version this reader and writer implement
 HEADER_SIZE = 28
 CHUNK_OVERHEAD = 12              # length + type + crc
 MIN_FILE_LENGTH = HEADER_SIZE + CHUNK_OVERHEAD
@@ -66,8 +67,13 @@ MAX_PAD = 65535
 OUTPUT_KINDS = {0: "scores", 1: "probabilities", 2: "regression"}
 OUTPUT_KIND_CODES = {v: k for k, v in OUTPUT_KINDS.items()}
 LAYER_KINDS = {1: "dense", 2: "conv2d", 3: "maxpool", 4: "flatten", 5: "relu", 6: "sigmoid",
-               7: "tanh", 8: "softmax", 9: "dropout", 10: "batchnorm"}
+               7: "tanh", 8: "softmax", 9: "dropout", 10: "batchnorm", 11: "avgpool",
+               12: "globalavgpool", 13: "leakyrelu"}
 LAYER_KIND_CODES = {v: k for k, v in LAYER_KINDS.items()}
+# The format version that introduced each kind (§11): a file using one declares at least that
+# min_reader version, and an older reader does not know it.
+KIND_VERSIONS = {code: (1, 1) if code >= 11 else (1, 0) for code in LAYER_KINDS}
+WINDOW_KINDS = ("conv2d", "maxpool", "avgpool")
 DROPOUT_CONVENTIONS = {0: "inverted", 1: "scale"}
 BATCHNORM_AXES = {0: "features", 1: "channels"}
 NORM_KINDS = {1: "standard", 2: "minmax"}
@@ -167,7 +173,18 @@ LAYER_FIELDS = {
     "flatten": (), "relu": (), "sigmoid": (), "tanh": (), "softmax": (),
     "dropout": ("ratio", "convention"),
     "batchnorm": ("axis", "channels", "epsilon", "momentum"),
+    "avgpool": ("kernel_h", "kernel_w", "stride_h", "stride_w", "pad_h", "pad_w",
+                "count_include_pad"),
+    "globalavgpool": (),
+    "leakyrelu": ("alpha",),
 }
+
+
+def minimum_reader_version(layers: list) -> tuple:
+    """The lowest format version that describes a file with these layers (§11): what the
+    writer puts in both header fields. 1.0 unless a layer uses a kind of format 1.1."""
+    return max([(1, 0)] + [KIND_VERSIONS[_code(LAYER_KINDS, layer["kind"], "layer kind")]
+                           for layer in layers])
 
 
 def parameter_shapes(layer: dict) -> dict:
@@ -225,7 +242,7 @@ def infer_shapes(input_shape, layers, offsets=None) -> list:
                 fail(i, "inconsistent", f"expects input [{layer['inputs']}] but the previous "
                      f"output is {_shape_text(shape)}")
             shape = (layer["outputs"],)
-        elif kind in ("conv2d", "maxpool"):
+        elif kind in WINDOW_KINDS:
             if len(shape) != 3:
                 fail(i, "inconsistent", f"expects a [C, H, W] input but the previous output is "
                      f"{_shape_text(shape)}")
@@ -250,6 +267,11 @@ def infer_shapes(input_shape, layers, offsets=None) -> list:
                 spans.append((size + 2 * p - k) // s + 1)
             out_channels = layer["out_channels"] if kind == "conv2d" else channels
             shape = (out_channels, spans[0], spans[1])
+        elif kind == "globalavgpool":
+            if len(shape) != 3:
+                fail(i, "inconsistent", f"expects a [C, H, W] input but the previous output is "
+                     f"{_shape_text(shape)}")
+            shape = (shape[0], 1, 1)
         elif kind == "flatten":
             shape = (math.prod(shape),)
         elif kind == "softmax":
@@ -264,7 +286,7 @@ def infer_shapes(input_shape, layers, offsets=None) -> list:
             if layer["axis"] == "channels" and (len(shape) != 3 or shape[0] != c):
                 fail(i, "inconsistent", f"axis channels expects input [{c}, H, W] but the "
                      f"previous output is {_shape_text(shape)}")
-        elif kind not in ("relu", "sigmoid", "tanh", "dropout"):
+        elif kind not in ("relu", "sigmoid", "tanh", "dropout", "leakyrelu"):
             fail(i, "malformed", f"unknown layer kind {kind!r}")
         if math.prod(shape) > MAX_ACTIVATION:
             fail(i, "limitExceeded", f"output {_shape_text(shape)} has {math.prod(shape)} "
@@ -441,11 +463,14 @@ class _Cursor:
 class _Reader:
     """One pass over a whole file's bytes; `read()` returns a Model or raises NNZError."""
 
-    def __init__(self, data: bytes, trace: list | None = None, info: dict | None = None):
+    def __init__(self, data: bytes, trace: list | None = None, info: dict | None = None,
+                 reader_version: tuple = READER_VERSION):
         self.data = memoryview(data)
         self.trace = trace
         self.info = info if info is not None else {}
+        self.reader_version = tuple(reader_version)
         self.version = (0, 0)
+        self.min_reader = (1, 0)
         self.model: Model | None = None
         self.expected: dict = {}
         self.layer_offsets: list = []
@@ -490,16 +515,19 @@ class _Reader:
         self.version = (major, minor)
         self.info.update(version=(major, minor), min_reader=(need_major, need_minor),
                          file_length=file_length, chunks=[], tensors={}, skipped=[])
-        if (need_major, need_minor) > READER_VERSION:
-            raise NNZError("unsupportedVersion", f"this file needs a reader for format "
-                           f"{need_major}.{need_minor} or newer; this reader supports format 1.0", 12)
-        if major > READER_VERSION[0]:
+        ours = f"{self.reader_version[0]}.{self.reader_version[1]}"
+        if major > self.reader_version[0]:
             raise NNZError("unsupportedVersion", f"this file is format {major}.{minor}, a newer "
-                           f"major version; this reader supports format 1.x", 8)
+                           f"major version; this reader implements format {ours}", 8)
+        if (need_major, need_minor) > self.reader_version:
+            raise NNZError("unsupportedVersion", f"this file is format {major}.{minor} and needs "
+                           f"reader {need_major}.{need_minor}; this reader implements format "
+                           f"{ours}", 12)
         if need_major == 0 or (major, minor) < (need_major, need_minor):
             raise NNZError("malformed", f"min_reader {need_major}.{need_minor} is not valid for a "
                            f"format {major}.{minor} file (it must be at least 1.0 and at most the "
                            f"file's version)", 12)
+        self.min_reader = (need_major, need_minor)
         if file_length > MAX_FILE_LENGTH:
             # The limit is on the declared length: a short file declaring too much is too
             # large, not cut short.
@@ -567,9 +595,10 @@ class _Reader:
         if ctype not in CHUNK_ORDER:
             if ctype[0].isupper():
                 v = self.version
+                r = self.reader_version
                 raise NNZError("unknownCriticalChunk", f"unknown critical chunk {ctype} in a format "
-                               f"{v[0]}.{v[1]} file; this reader knows format 1.0 and cannot "
-                               f"read it", pos, ctype)
+                               f"{v[0]}.{v[1]} file; this reader knows format {r[0]}.{r[1]} and "
+                               f"cannot read it", pos, ctype)
             self.note(start, end - start, f"data: {end - start} bytes of an unknown ancillary "
                       f"chunk (carried along)")
             self.info["skipped"].append((pos, ctype, end - start))
@@ -625,10 +654,18 @@ class _Reader:
         p = f"layers[{i}]"
         at = c.pos
         kind_code, _ = c.u8(f"{p}.kind", lambda v: f"{v} ({LAYER_KINDS.get(v, 'unknown')})")
-        if kind_code not in LAYER_KINDS:
+        if kind_code not in LAYER_KINDS or KIND_VERSIONS[kind_code] > self.reader_version:
+            r = self.reader_version
             raise c.error("malformed", f"unknown layer kind {kind_code} (layer {i}); this reader "
-                          f"knows format 1.0", at)
+                          f"knows format {r[0]}.{r[1]}", at)
         kind = LAYER_KINDS[kind_code]
+        introduced = KIND_VERSIONS[kind_code]
+        if introduced > self.min_reader:
+            # Checked before the fields: a file using a newer kind must say so in its header.
+            raise c.error("malformed", f"layer {i} is {kind} (kind {kind_code}), a kind of format "
+                          f"{introduced[0]}.{introduced[1]}, but the file declares min_reader_version "
+                          f"{self.min_reader[0]}.{self.min_reader[1]}; it must be at least "
+                          f"{introduced[0]}.{introduced[1]}", at)
         layer: dict[str, Any] = {"kind": kind}
         if kind == "dense":
             layer["inputs"] = c.dim(f"{p}.inputs")
@@ -642,7 +679,7 @@ class _Reader:
             layer["pad_h"] = c.pad(f"{p}.pad_h")
             layer["pad_w"] = c.pad(f"{p}.pad_w")
             layer["has_bias"] = c.flag(f"{p}.has_bias")
-        elif kind == "maxpool":
+        elif kind in ("maxpool", "avgpool"):
             layer["kernel_h"] = c.dim(f"{p}.kernel_h")
             layer["kernel_w"] = c.dim(f"{p}.kernel_w")
             layer["stride_h"] = c.stride(f"{p}.stride_h")
@@ -650,10 +687,18 @@ class _Reader:
             pad_at = c.pos
             layer["pad_h"] = c.pad(f"{p}.pad_h")
             layer["pad_w"] = c.pad(f"{p}.pad_w")
+            if kind == "avgpool":
+                layer["count_include_pad"] = c.flag(f"{p}.count_include_pad")
+            # Every window holds at least one real value (for avgpool: never a division by 0).
             if layer["pad_h"] >= layer["kernel_h"] or layer["pad_w"] >= layer["kernel_w"]:
-                raise c.error("malformed", f"maxpool padding {layer['pad_h']}x{layer['pad_w']} "
+                raise c.error("malformed", f"{kind} padding {layer['pad_h']}x{layer['pad_w']} "
                               f"must be smaller than its kernel {layer['kernel_h']}x"
                               f"{layer['kernel_w']}", pad_at)
+        elif kind == "leakyrelu":
+            alpha, alpha_at = c.f32(f"{p}.alpha")
+            if not math.isfinite(alpha):
+                raise c.error("malformed", f"leakyrelu alpha {alpha} must be finite", alpha_at)
+            layer["alpha"] = alpha
         elif kind == "dropout":
             ratio, ratio_at = c.f32(f"{p}.ratio")
             if not (math.isfinite(ratio) and 0 <= ratio < 1):
@@ -681,9 +726,9 @@ class _Reader:
         name = c.string("name")
         dtype, at = c.u8("dtype", lambda v: f"{v} (float32)" if v == 1 else str(v))
         if dtype != 1:
-            reserved = {2: " (float16 is reserved, refused in 1.0)",
-                        3: " (int8 is reserved, refused in 1.0)"}.get(dtype, "")
-            raise c.error("malformed", f"tensor {name}: dtype {dtype}{reserved}; format 1.0 has "
+            reserved = {2: " (float16 is reserved, refused in 1.x)",
+                        3: " (int8 is reserved, refused in 1.x)"}.get(dtype, "")
+            raise c.error("malformed", f"tensor {name}: dtype {dtype}{reserved}; format 1.x has "
                           f"only 1 = float32", at)
         codec = c.choice("codec", {0: "stored raw", 1: "zlib"})
         filter_at = c.pos
@@ -945,11 +990,13 @@ def _inflate_exact(stored, raw_length: int, name: str, offset: int) -> bytes:
 
 
 def read_bytes(data, path: str | None = None, *, trace: list | None = None,
-               info: dict | None = None) -> Model:
+               info: dict | None = None, reader_version: tuple = READER_VERSION) -> Model:
     """Decode a whole file's bytes. `trace` collects (offset, length, meaning) for `dump`;
-    `info` receives version, chunk list and per-tensor storage for `inspect`."""
+    `info` receives version, chunk list and per-tensor storage for `inspect`.
+    `reader_version` (1, 0) reads as a format 1.0 reader would (tests of what an older reader
+    says about a newer file: "needs reader 1.1")."""
     try:
-        return _Reader(bytes(data), trace, info).read()
+        return _Reader(bytes(data), trace, info, reader_version).read()
     except NNZError as e:
         e.path = path
         raise
@@ -1034,9 +1081,9 @@ def encode_arch(model: Model) -> bytes:
         kind = LAYER_KINDS[_code(LAYER_KINDS, kind, "layer kind")]
         for field in LAYER_FIELDS[kind]:
             value = layer[field]
-            if field == "has_bias":
+            if field in ("has_bias", "count_include_pad"):
                 out.append(_u8(1 if value else 0))
-            elif field in ("ratio", "epsilon", "momentum"):
+            elif field in ("ratio", "epsilon", "momentum", "alpha"):
                 out.append(_f32(float(value)))
             elif field == "convention":
                 out.append(_u8(_code(DROPOUT_CONVENTIONS, value, "dropout convention")))
@@ -1138,7 +1185,7 @@ def model_chunks(model: Model) -> list:
         if not (_is_chunk_type(ctype.encode("ascii", "replace")) and ctype[0].islower()) \
                 or ctype in CHUNK_ORDER:
             raise NNZError("writeFailed", f"chunk type {ctype!r} is not an unknown ancillary type "
-                           f"(4 ASCII letters, the first lowercase, not a format 1.0 chunk)")
+                           f"(4 ASCII letters, the first lowercase, not a known chunk type)")
         placed[max(1, min(after, len(chunks))) - 1].append((ctype, data))
     chunks = [c for known, extra in zip(chunks, placed) for c in [known] + extra]
     chunks.append(("NEND", b""))
@@ -1146,9 +1193,11 @@ def model_chunks(model: Model) -> list:
 
 
 def encode_model(model: Model) -> bytes:
-    """The file's bytes. Validated by reading them back: a writer never emits an invalid file."""
+    """The file's bytes. Validated by reading them back: a writer never emits an invalid file.
+    Both header versions are the lowest that describes the file (minimum_reader_version)."""
     try:
-        data = assemble(model_chunks(model))
+        version = minimum_reader_version(model.layers)
+        data = assemble(model_chunks(model), version=version, min_reader=version)
     except NNZError as e:
         raise NNZError("writeFailed", e.message) from None
     except (KeyError, ValueError, TypeError, AttributeError, IndexError, struct.error,
@@ -1254,6 +1303,16 @@ def _apply(layer: dict, index: int, x: np.ndarray, tensors: dict) -> np.ndarray:
         return y.reshape(n, h_out, w_out, -1).transpose(0, 3, 1, 2)
     if kind == "maxpool":
         return _windows(x, layer, -np.inf).max(axis=(4, 5))     # padding never wins
+    if kind == "avgpool":
+        sums = _windows(x, layer, 0.0).sum(axis=(4, 5))
+        if layer["count_include_pad"]:
+            return sums / (layer["kernel_h"] * layer["kernel_w"])
+        real = _windows(np.ones((1, 1) + x.shape[2:]), layer, 0.0).sum(axis=(4, 5))
+        return sums / real                                      # the real positions only
+    if kind == "globalavgpool":
+        return x.mean(axis=(2, 3), keepdims=True)
+    if kind == "leakyrelu":
+        return np.where(x >= 0, x, float(np.float32(layer["alpha"])) * x)
     if kind == "flatten":
         return x.reshape(x.shape[0], -1)
     if kind == "relu":
@@ -1374,15 +1433,19 @@ def _layer_details(layer: dict) -> str:
     kind = layer["kind"]
     if kind == "dense":
         return f"{layer['inputs']} -> {layer['outputs']}" + ("" if layer["has_bias"] else ", no bias")
-    if kind in ("conv2d", "maxpool"):
+    if kind in WINDOW_KINDS:
         text = (f"kernel {layer['kernel_h']}x{layer['kernel_w']}, stride {layer['stride_h']}x"
                 f"{layer['stride_w']}, pad {layer['pad_h']}x{layer['pad_w']}")
+        if kind == "avgpool":
+            text += ", include padding" if layer["count_include_pad"] else ", exclude padding"
         if kind == "conv2d":
             text = f"{layer['in_channels']} -> {layer['out_channels']} channels, " + text
             text += "" if layer["has_bias"] else ", no bias"
         return text
     if kind == "dropout":
         return f"ratio {_f32_text(layer['ratio'])}, {layer['convention']}"
+    if kind == "leakyrelu":
+        return f"alpha {_f32_text(layer['alpha'])}"
     if kind == "batchnorm":
         return (f"{layer['axis']}, {layer['channels']} channels, epsilon "
                 f"{_f32_text(layer['epsilon'])}, momentum {_f32_text(layer['momentum'])}")
@@ -1406,12 +1469,12 @@ def inspect_text(path: str) -> str:
     out.append(f"output  {model.output_width} {model.output_kind}")
     shapes = infer_shapes(model.input_shape, model.layers)
     out.append("layers")
-    out.append(f"  {'#':>3}  {'kind':<10} {'output':<16} {'params':>9}  details")
+    out.append(f"  {'#':>3}  {'kind':<13} {'output':<16} {'params':>9}  details")
     total = 0
     for i, (layer, shape) in enumerate(zip(model.layers, shapes)):
         params = sum(math.prod(s) for s in parameter_shapes(layer).values())
         total += params
-        out.append(f"  {i:>3}  {layer['kind']:<10} {_shape_text(shape):<16} {params:>9}  "
+        out.append(f"  {i:>3}  {layer['kind']:<13} {_shape_text(shape):<16} {params:>9}  "
                    f"{_layer_details(layer)}".rstrip())
     out.append(f"  total parameters: {total}")
     out.append("tensors")
@@ -1559,7 +1622,7 @@ def cmd_write_example(args) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="nnz.py", description="Read, check and run .nnz model "
-                                     "files (format 1.0, docs/FORMAT.md).")
+                                     "files (format 1.1, docs/FORMAT.md).")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("verify", help="validate a file and run its self-test")
     p.add_argument("file")

@@ -101,7 +101,7 @@ def naive_forward(model: nnz.Model, x: np.ndarray) -> np.ndarray:
                     for k in range(layer["inputs"]):
                         y[j] += h[k] * t["weight"][k, j]
                 h = y
-            elif kind in ("conv2d", "maxpool"):
+            elif kind in ("conv2d", "maxpool", "avgpool"):
                 c_in, height, width = h.shape
                 kh, kw, sh, sw = layer["kernel_h"], layer["kernel_w"], layer["stride_h"], layer["stride_w"]
                 ph, pw = layer["pad_h"], layer["pad_w"]
@@ -119,19 +119,36 @@ def naive_forward(model: nnz.Model, x: np.ndarray) -> np.ndarray:
                                             rr, cc = r * sh - ph + u, s * sw - pw + w
                                             if 0 <= rr < height and 0 <= cc < width:
                                                 acc += t["weight"][o, ci, u, w] * h[ci, rr, cc]
-                            else:
+                            elif kind == "maxpool":
                                 acc = -math.inf
                                 for u in range(kh):
                                     for w in range(kw):
                                         rr, cc = r * sh - ph + u, s * sw - pw + w
                                         if 0 <= rr < height and 0 <= cc < width:
                                             acc = max(acc, h[o, rr, cc])
+                            else:
+                                acc, real = 0.0, 0
+                                for u in range(kh):
+                                    for w in range(kw):
+                                        rr, cc = r * sh - ph + u, s * sw - pw + w
+                                        if 0 <= rr < height and 0 <= cc < width:
+                                            acc += h[o, rr, cc]
+                                            real += 1
+                                acc /= kh * kw if layer["count_include_pad"] else real
                             y[o, r, s] = acc
+                h = y
+            elif kind == "globalavgpool":
+                y = np.zeros((h.shape[0], 1, 1))
+                for o in range(h.shape[0]):
+                    y[o, 0, 0] = sum(float(v) for v in h[o].ravel()) / h[o].size
                 h = y
             elif kind == "flatten":
                 h = h.reshape(-1)
             elif kind == "relu":
                 h = np.where(h > 0, h, 0.0)
+            elif kind == "leakyrelu":
+                alpha = float(np.float32(layer["alpha"]))
+                h = np.array([v if v >= 0 else alpha * v for v in h.ravel()]).reshape(h.shape)
             elif kind == "sigmoid":
                 h = 1 / (1 + np.exp(-h))
             elif kind == "tanh":
@@ -195,6 +212,8 @@ def test_good_fixtures():
                     kinds.add("conv2d-stride-pad")
             if layer["kind"] == "maxpool" and layer["pad_h"] > 0 and layer["stride_h"] > 1:
                 kinds.add("maxpool-stride-pad")
+            if layer["kind"] == "avgpool" and layer["pad_h"] > 0:
+                kinds.add("avgpool-include-pad" if layer["count_include_pad"] else "avgpool-exclude-pad")
             if layer["kind"] == "dropout":
                 conventions.add(layer["convention"])
             if layer["kind"] == "batchnorm":
@@ -233,7 +252,8 @@ def test_good_fixtures():
     with check("coverage: every layer kind and variant"):
         wanted = {"dense+bias", "dense-nobias", "conv2d+bias", "conv2d-nobias", "conv2d-stride-pad",
                   "maxpool-stride-pad", "flatten", "relu", "sigmoid", "tanh", "softmax", "dropout",
-                  "batchnorm"}
+                  "batchnorm", "avgpool-include-pad", "avgpool-exclude-pad", "globalavgpool",
+                  "leakyrelu"}
         assert wanted <= kinds, wanted - kinds
     with check("coverage: output kinds, dropout conventions, batchnorm axes, NORM kinds/counts"):
         assert output_kinds == {"scores", "probabilities", "regression"}, output_kinds
@@ -309,8 +329,96 @@ def test_hostile():
         e = expect_error(read(os.path.join(HOSTILE, "unknown_critical_QNTZ.nnz")), "unknownCriticalChunk")
         assert "QNTZ" in e.message and "1.0" in e.message and e.chunk == "QNTZ"
     with check("hostile: needs-newer-reader names the version"):
-        e = expect_error(read(os.path.join(HOSTILE, "needs_reader_1_1.nnz")), "unsupportedVersion")
-        assert "1.1" in e.message
+        e = expect_error(read(os.path.join(HOSTILE, "needs_reader_1_2.nnz")), "unsupportedVersion")
+        assert "needs reader 1.2; this reader implements format 1.1" in e.message, e.message
+
+
+def read_as_1_0(data: bytes) -> nnz.NNZError:
+    """The error a format 1.0 reader gives for `data`."""
+    try:
+        nnz.read_bytes(data, reader_version=(1, 0))
+    except nnz.NNZError as e:
+        return e
+    raise AssertionError("a 1.0 reader accepted it")
+
+
+def test_versions():
+    tiny = read(os.path.join(MODELS, "tiny.nnz"))
+    new = read(os.path.join(MODELS, "cnn_avgpool_leaky.nnz"))
+    with check("version: a file without the 1.1 kinds is written as 1.0, both header fields"):
+        assert tiny[8:16] == bytes([1, 0, 0, 0, 1, 0, 0, 0])
+        for name in good_fixtures():
+            data = read(os.path.join(MODELS, name + ".nnz"))
+            kinds = {layer["kind"] for layer in nnz.read_bytes(data).layers}
+            uses_new = bool(kinds & {"avgpool", "globalavgpool", "leakyrelu"})
+            minor = 1 if uses_new else 0
+            assert data[8:16] == bytes([1, 0, minor, 0, 1, 0, minor, 0]), name
+    with check("version: a file with a 1.1 kind is written as 1.1, both header fields"):
+        assert new[8:16] == bytes([1, 0, 1, 0, 1, 0, 1, 0]), new[8:16].hex()
+        for kind in ({"kind": "leakyrelu", "alpha": 0.5}, {"kind": "globalavgpool"}):
+            layers = [kind, {"kind": "flatten"}] if kind["kind"] == "globalavgpool" else [kind]
+            shape = (2, 3, 3) if kind["kind"] == "globalavgpool" else (3,)
+            data = nnz.encode_model(nnz.Model(input_shape=shape, output_kind="scores", layers=layers))
+            assert data[8:16] == bytes([1, 0, 1, 0, 1, 0, 1, 0]), kind
+    with check("version: a 1.0 reader given the 1.1 fixture says it needs reader 1.1"):
+        e = read_as_1_0(new)
+        assert e.code == "unsupportedVersion" and e.offset == 12, e
+        assert "needs reader 1.1; this reader implements format 1.0" in e.message, e.message
+        e = read_as_1_0(read(os.path.join(HOSTILE, "needs_reader_1_1.nnz")))
+        assert e.code == "unsupportedVersion" and "needs reader 1.1" in e.message, e
+        nnz.read_bytes(tiny, reader_version=(1, 0))
+    with check("version: to a 1.0 reader the 1.1 kinds are unknown kinds"):
+        e = read_as_1_0(read(os.path.join(HOSTILE, "avgpool_in_1_0_file.nnz")))
+        assert e.code == "malformed" and "unknown layer kind 11" in e.message, e
+    with check("version: a 1.1 kind in a file claiming min_reader 1.0 is malformed, naming layer and kind"):
+        from make_fixtures import split_chunks
+        e = expect_error(nnz.assemble(split_chunks(new)), "malformed")
+        assert e.message.startswith("layer 1 is leakyrelu (kind 13), a kind of format 1.1, but the "
+                                    "file declares min_reader_version 1.0"), e.message
+        assert e.chunk == "ARCH"
+        # version 1.1 with min_reader 1.0 is no better: min_reader is what counts
+        e = expect_error(nnz.assemble(split_chunks(new), version=(1, 1)), "malformed")
+        # ... and a 1.0 file that over-declares min_reader 1.1 is read, and written back as 1.0
+        model = nnz.read_bytes(nnz.assemble(split_chunks(tiny), version=(1, 1), min_reader=(1, 1)))
+        assert nnz.encode_model(model) == tiny
+
+
+def test_new_kinds():
+    """The semantics of §3 for the 1.1 kinds, on numbers worked out by hand."""
+    image = np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)   # 1 2 3 / 4 5 6 / 7 8 9
+
+    def run(layers, x=image, shape=(1, 3, 3)):
+        return nnz.forward(nnz.Model(input_shape=shape, output_kind="scores",
+                                     layers=layers + [{"kind": "flatten"}]), x)[0]
+
+    def pool(include, pad=1, stride=2):
+        return {"kind": "avgpool", "kernel_h": 2, "kernel_w": 2, "stride_h": stride,
+                "stride_w": stride, "pad_h": pad, "pad_w": pad, "count_include_pad": include}
+    with check("avgpool 2x2 stride 2 pad 1, exclude padding: the mean of the real values"):
+        # windows: {1}, {2,3}, {4,7}, {5,6,8,9}
+        assert np.allclose(run([pool(False)]), [1, 2.5, 5.5, 7])
+    with check("avgpool 2x2 stride 2 pad 1, include padding: the sum over 4"):
+        assert np.allclose(run([pool(True)]), [0.25, 1.25, 2.75, 7])
+    with check("avgpool without padding: both counts agree"):
+        assert np.allclose(run([pool(False, 0, 1)]), [3, 4, 6, 7])
+        assert np.allclose(run([pool(True, 0, 1)]), [3, 4, 6, 7])
+    with check("globalavgpool: [C, H, W] -> [C, 1, 1], each channel's mean"):
+        x = np.stack([image[0, 0], -2 * image[0, 0]]).reshape(1, 2, 3, 3)
+        assert np.allclose(run([{"kind": "globalavgpool"}], x, (2, 3, 3)), [5, -10])
+        assert nnz.infer_shapes((2, 3, 3), [{"kind": "globalavgpool"}, {"kind": "flatten"}]) == \
+            [(2, 1, 1), (2,)]
+    with check("leakyrelu: x for x >= 0, alpha x below, on any shape"):
+        x = np.array([[-2, -0.5, 0, 3]], dtype=np.float32)
+        y = nnz.forward(nnz.Model(input_shape=(4,), output_kind="scores",
+                                  layers=[{"kind": "leakyrelu", "alpha": 0.1}]), x)[0]
+        assert np.allclose(y, [-0.2, -0.05, 0, 3])
+        assert np.allclose(run([{"kind": "leakyrelu", "alpha": -1.0}], -image), image.ravel())
+    with check("the 1.1 kinds round-trip through the writer"):
+        model = nnz.read_model(os.path.join(MODELS, "cnn_avgpool_leaky.nnz"))
+        assert [layer["kind"] for layer in model.layers].count("avgpool") == 2
+        assert {layer["count_include_pad"] for layer in model.layers
+                if layer["kind"] == "avgpool"} == {True, False}
+        assert nnz.encode_model(model) == read(os.path.join(MODELS, "cnn_avgpool_leaky.nnz"))
 
 
 # Issue 8's spec rules: each hostile file's message names the real cause, in the same words as
@@ -328,6 +436,17 @@ RULE_MESSAGES = {
     "conv_padded_input_10000.nnz": "layer 0 (conv2d): zero-padded input 1×20001×20001 exceeds "
                                    "2^28 elements per sample",
     "tensor_too_large.nnz": "layers.0.weight",
+    # format 1.1 (the same phrases in Tests/NNZFormatTests/FormatVersionTests.swift)
+    "needs_reader_1_2.nnz": "needs reader 1.2; this reader implements format 1.1",
+    "avgpool_include_pad_2.nnz": "count_include_pad is 2",
+    "avgpool_pad_ge_kernel.nnz": "must be smaller than",
+    "leakyrelu_alpha_nan.nnz": "alpha nan must be finite",
+    "leakyrelu_alpha_inf.nnz": "alpha inf must be finite",
+    "avgpool_in_1_0_file.nnz": "layer 0 is avgpool (kind 11), a kind of format 1.1, but the file "
+                               "declares min_reader_version 1.0",
+    "unknown_layer_kind.nnz": "layer 1 is avgpool (kind 11), a kind of format 1.1",
+    "unknown_layer_kind_14.nnz": "unknown layer kind 14",
+    "globalavgpool_on_flat_input.nnz": "globalavgpool",
 }
 
 
@@ -400,7 +519,7 @@ def test_sweeps():
     with check("CRC-valid structural fuzz (fields rewritten, CRCs recomputed) raises only NNZError"):
         rng = random.Random(99)
         from make_fixtures import split_chunks
-        for name in ("cnn", "mlp_all_meta", "xor_nobias"):
+        for name in ("cnn", "mlp_all_meta", "xor_nobias", "cnn_avgpool_leaky"):
             chunks = split_chunks(read(os.path.join(MODELS, name + ".nnz")))
             for _ in range(1500):
                 index = rng.randrange(len(chunks))
@@ -542,7 +661,8 @@ def test_cli():
 
 
 def main():
-    for test in (test_primitives, test_good_fixtures, test_hostile, test_spec_rules, test_sweeps, test_writer, test_cli):
+    for test in (test_primitives, test_good_fixtures, test_hostile, test_versions, test_new_kinds,
+                 test_spec_rules, test_sweeps, test_writer, test_cli):
         test()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0

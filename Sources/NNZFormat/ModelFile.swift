@@ -13,8 +13,9 @@
 /// let again = try NNZReader.decode(bytes)
 /// ```
 public struct ModelFile: Equatable, Sendable {
-    /// The format version this value was read as. `NNZWriter` always writes the current
-    /// version (1.0), whatever this says.
+    /// The format version this value was read as; for a model built in memory, the
+    /// ``minimumReaderVersion`` of its layers at `init`. `NNZWriter` always writes
+    /// ``minimumReaderVersion``, whatever this says.
     public var formatVersion: FormatVersion
     /// Shape of one input sample, without the batch axis: `[64]` for 64 features, `[1, 28, 28]`
     /// for a one-channel 28×28 image (channels, height, width).
@@ -45,9 +46,9 @@ public struct ModelFile: Equatable, Sendable {
         metadata: Metadata = Metadata(),
         selfTest: SelfTest? = nil,
         ancillaryChunks: [AncillaryChunk] = [],
-        formatVersion: FormatVersion = .current
+        formatVersion: FormatVersion? = nil
     ) {
-        self.formatVersion = formatVersion
+        self.formatVersion = formatVersion ?? Self.minimumReaderVersion(of: layers)
         self.inputShape = inputShape
         self.outputKind = outputKind
         self.layers = layers
@@ -56,6 +57,21 @@ public struct ModelFile: Equatable, Sendable {
         self.metadata = metadata
         self.selfTest = selfTest
         self.ancillaryChunks = ancillaryChunks
+    }
+
+    /// The lowest format version that describes this model: 1.0 unless a layer uses a kind a
+    /// later version added (1.1: avgpool, globalavgpool, leakyrelu). `NNZWriter` writes it as
+    /// both the file's version and its `min_reader_version`, so a model without the newer kinds
+    /// is written exactly as format 1.0 and every 1.x reader can read it.
+    ///
+    /// ```swift
+    /// let model = ModelFile(inputShape: [4], outputKind: .scores, layers: [.leakyRelu(alpha: 0.1)])
+    /// print(model.minimumReaderVersion)   // 1.1
+    /// ```
+    public var minimumReaderVersion: FormatVersion { Self.minimumReaderVersion(of: layers) }
+
+    static func minimumReaderVersion(of layers: [Layer]) -> FormatVersion {
+        layers.reduce(FormatVersion.v1_0) { max($0, $1.introducedIn) }
     }
 
     /// The tensor with this name, if present.

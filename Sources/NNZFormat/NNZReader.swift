@@ -91,11 +91,36 @@ public enum NNZReader {
         var parser = Parser(bytes: bytes)
         return try parser.parse()
     }
+
+    /// Decodes as a reader of format `readerVersion` (1.0 … ``FormatVersion/current``) would:
+    /// a file needing a newer reader is refused ("needs reader 1.1; this reader implements
+    /// format 1.0"), and the layer kinds of later versions are unknown kinds. For tests that
+    /// prove what an older reader says about a newer file.
+    ///
+    /// ```swift
+    /// @_spi(Testing) import NNZFormat
+    /// _ = try NNZReader.decodeValidated(bytes, readerVersion: .v1_0)   // throws for a 1.1 file
+    /// ```
+    @_spi(Testing)
+    public static func decodeValidated(_ bytes: [UInt8], readerVersion: FormatVersion) throws(FormatError) -> ValidatedModel {
+        precondition(readerVersion >= .v1_0 && readerVersion <= .current, "no reader of format \(readerVersion) exists")
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(FormatError) -> ValidatedModel in
+                var parser = Parser(bytes: buffer, readerVersion: readerVersion)
+                return try parser.parse()
+            }
+        }
+        return try result.get()
+    }
 }
 
 struct Parser {
     let bytes: UnsafeRawBufferPointer
+    /// The format this parser reads as: ``FormatVersion/current`` but in tests of older readers.
+    let readerVersion: FormatVersion
+    /// The file's version and `min_reader_version`, from the header.
     var version = FormatVersion.current
+    var minimumReader = FormatVersion.v1_0
     var inputShape: [Int] = []
     var outputKind = OutputKind.scores
     var layers: [Layer] = []
@@ -111,7 +136,10 @@ struct Parser {
     /// Known chunks read so far (NEND excluded): where the next unknown ancillary chunk sits.
     var knownChunks = 0
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer, readerVersion: FormatVersion = .current) {
+        self.bytes = bytes
+        self.readerVersion = readerVersion
+    }
 
     /// Known chunk types must appear in this order (docs/FORMAT.md §2); unknown ancillary ones anywhere.
     static let orderRank: [String: Int] = [
@@ -184,7 +212,7 @@ struct Parser {
                 sawEnd = true
             default:
                 if critical {
-                    throw FormatError(.unknownCriticalChunk, "unknown critical chunk \(type): the file is format \(version), this reader knows format \(FormatVersion.current); a newer reader is needed", offset: position, chunk: type)
+                    throw FormatError(.unknownCriticalChunk, "unknown critical chunk \(type): the file is format \(version), this reader knows format \(readerVersion); a newer reader is needed", offset: position, chunk: type)
                 }
                 // Unknown ancillary: carried along, byte for byte, with its place among the known chunks.
                 ancillaryChunks.append(AncillaryChunk(type: type, data: Array(UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + length)])),
@@ -243,12 +271,16 @@ struct Parser {
         }
         version = FormatVersion(major: major, minor: minor)
         let needed = FormatVersion(major: readerMajor, minor: readerMinor)
-        guard needed <= FormatVersion.current, major <= FormatVersion.current.major else {
-            throw FormatError(.unsupportedVersion, "the file is format \(version) and needs a reader for format \(needed) or newer; this reader supports \(FormatVersion.current)", offset: 12)
+        guard major <= readerVersion.major else {
+            throw FormatError(.unsupportedVersion, "the file is format \(version), a newer major version; this reader implements format \(readerVersion)", offset: 8)
+        }
+        guard needed <= readerVersion else {
+            throw FormatError(.unsupportedVersion, "the file is format \(version) and needs reader \(needed); this reader implements format \(readerVersion)", offset: 12)
         }
         guard readerMajor >= 1, needed <= version else {
             throw FormatError(.malformed, "min_reader version \(needed) is not a valid version for a format \(version) file", offset: 12)
         }
+        minimumReader = needed
         // The limit is on the declared length, so a short file declaring too much is refused as
         // too large rather than as cut short.
         guard declaredLength <= UInt64(Limits.maxFileLength) else {
@@ -317,9 +349,15 @@ struct Parser {
     func parseLayer(_ d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let start = d.position
         let kind = try d.u8("kind of layer \(index)")
-        guard let format = Layer.formats.first(where: { $0.kindCodes.contains(kind) }) else {
-            let known = Layer.formats.flatMap { $0.kindCodes }
-            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds \(known.min()!)...\(known.max()!) of format \(FormatVersion.current)", at: start)
+        let formats = Layer.formats.filter { $0.introducedIn <= readerVersion }
+        guard let format = formats.first(where: { $0.kindCodes.contains(kind) }) else {
+            let known = formats.flatMap { $0.kindCodes }
+            throw d.error(.malformed, "unknown layer kind \(kind) for layer \(index); this reader knows kinds \(known.min()!)...\(known.max()!) of format \(readerVersion)", at: start)
+        }
+        // Checked before the fields: a file that uses a newer kind must say so in its header,
+        // so that an older reader refuses it by version instead of misreading it.
+        guard format.introducedIn <= minimumReader else {
+            throw d.error(.malformed, "layer \(index) is \(format.kindName(ofCode: kind)) (kind \(kind)), a kind of format \(format.introducedIn), but the file declares min_reader_version \(minimumReader); it must be at least \(format.introducedIn)", at: start)
         }
         let layer = try Self.decodeLayer(format, kind: kind, from: &d, index: index)
         if let problem = layer.fieldProblem {
@@ -341,7 +379,7 @@ struct Parser {
         let dtypeOffset = d.position
         let dtype = try d.u8("dtype")
         guard dtype == TensorDType.float32 else {
-            throw d.error(.malformed, "tensor \(name) has dtype \(dtype); format \(FormatVersion.current) knows only 1 (float32)", at: dtypeOffset)
+            throw d.error(.malformed, "tensor \(name) has dtype \(dtype); format \(readerVersion) knows only 1 (float32)", at: dtypeOffset)
         }
         let codecOffset = d.position
         let codec = try d.u8("codec")

@@ -7,6 +7,9 @@ import NNZSystem
 
 /// Turns a ``ModelFile`` into `.nnz` bytes, deterministically, and writes files atomically.
 ///
+/// The header's version and `min_reader_version` are both the model's
+/// ``ModelFile/minimumReaderVersion``: 1.0 unless a layer kind of format 1.1 is used.
+///
 /// The same model always gives the same bytes (no clocks, sorted metadata, fixed zlib
 /// parameters), and `write(_:to:)` never leaves a half-written file behind: it writes a
 /// temporary file beside the target, syncs it, then renames it over the target.
@@ -21,10 +24,12 @@ public enum NNZWriter {
         do { try model.validate() } catch { throw FormatError(.writeFailed, "model is invalid: \(error.message)") }
         var out = ByteSink()
         out.append(nnzSignature)
-        out.u16(UInt16(FormatVersion.current.major))
-        out.u16(UInt16(FormatVersion.current.minor))
-        out.u16(1)
-        out.u16(0)
+        // Both the version and min_reader_version are the lowest version that describes the file.
+        let version = model.minimumReaderVersion
+        for _ in 0..<2 {
+            out.u16(UInt16(version.major))
+            out.u16(UInt16(version.minor))
+        }
         out.u64(0) // file_length, patched below
         out.u32(UInt32(0)) // header CRC, patched below
 

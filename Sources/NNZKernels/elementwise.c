@@ -8,6 +8,7 @@
 void nnz_relu(const float *x, float *y, size_t n) { nnz_active_ops()->relu(x, y, n); }
 void nnz_sigmoid(const float *x, float *y, size_t n) { nnz_active_ops()->sigmoid(x, y, n); }
 void nnz_tanh(const float *x, float *y, size_t n) { nnz_active_ops()->tanh_(x, y, n); }
+void nnz_leaky_relu(const float *x, float *y, size_t n, float alpha) { nnz_active_ops()->leaky_relu(x, y, n, alpha); }
 
 void nnz_softmax_rows(const float *x, float *y, int rows, int cols) {
     if (rows <= 0 || cols <= 0) return;

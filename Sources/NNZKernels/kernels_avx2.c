@@ -391,6 +391,20 @@ T256 static void softmax256(const float *x, float *y, int rows, int cols) {
     }
 }
 
+T256 static void leaky_relu256(const float *x, float *y, size_t n, float alpha) {
+    const __m256 a = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        _mm256_storeu_ps(y + i, _mm256_blendv_ps(_mm256_mul_ps(v, a), v, _mm256_cmp_ps(v, zero, _CMP_GE_OQ)));
+    }
+    if (i < n) {
+        __m256i m = lane_mask256((int)(n - i));
+        __m256 v = _mm256_maskload_ps(x + i, m);
+        _mm256_maskstore_ps(y + i, m, _mm256_blendv_ps(_mm256_mul_ps(v, a), v, _mm256_cmp_ps(v, zero, _CMP_GE_OQ)));
+    }
+}
+
 T256 static void scale_shift256(const float *x, float *y, size_t n, float scale, float shift) {
     __m256 s = _mm256_set1_ps(scale), t = _mm256_set1_ps(shift);
     size_t i = 0;
@@ -524,6 +538,39 @@ T256 static void maxpool_nhwc256(const nnz_pool_args *p) {
     }
 }
 
+/* Sums in the portable path's order (first element, then each next), 8 channels at a time. */
+T256 static void avgpool_nhwc256(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            int empty = hs >= he || ws >= we;
+            __m256 divisor = _mm256_set1_ps(empty ? 1.0f : nnz_avgpool_divisor(p->include_pad, p->kh, p->kw, he - hs, we - ws));
+            for (int c = 0; c < C; c += 8) {
+                __m256i m = lane_mask256(C - c);
+                __m256 sum = _mm256_setzero_ps();
+                if (!empty) {
+                    sum = _mm256_maskload_ps(p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C + c, m);
+                    for (int h = hs; h < he; h++) {
+                        const float *x = p->in + (ptrdiff_t)h * p->in_rs + c;
+                        for (int w = (h == hs ? ws + 1 : ws); w < we; w++)
+                            sum = _mm256_add_ps(sum, _mm256_maskload_ps(x + (ptrdiff_t)w * C, m));
+                    }
+                    sum = _mm256_div_ps(sum, divisor);
+                }
+                if (C - c >= 8)
+                    _mm256_storeu_ps(o + c, sum);
+                else
+                    _mm256_maskstore_ps(o + c, m, sum);
+            }
+        }
+    }
+}
+
 T256 static void conv3x3_wino256(const nnz_wino_args *p) { nnz_wino_generic(p, &nnz_ops_avx2); }
 
 const nnz_path_ops nnz_ops_avx2 = {
@@ -539,8 +586,10 @@ const nnz_path_ops nnz_ops_avx2 = {
     .tanh_ = tanh_arr256,
     .softmax = softmax256,
     .scale_shift = scale_shift256,
+    .leaky_relu = leaky_relu256,
     .conv_nhwc = conv_nhwc256,
     .maxpool_nhwc = maxpool_nhwc256,
+    .avgpool_nhwc = avgpool_nhwc256,
     .conv3x3_wino = conv3x3_wino256,
 };
 

@@ -384,6 +384,20 @@ T512 static void softmax512(const float *x, float *y, int rows, int cols) {
     }
 }
 
+T512 static void leaky_relu512(const float *x, float *y, size_t n, float alpha) {
+    const __m512 a = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        _mm512_storeu_ps(y + i, _mm512_mask_mov_ps(_mm512_mul_ps(v, a), _mm512_cmp_ps_mask(v, zero, _CMP_GE_OQ), v));
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mask_mov_ps(_mm512_mul_ps(v, a), _mm512_cmp_ps_mask(v, zero, _CMP_GE_OQ), v));
+    }
+}
+
 T512 static void scale_shift512(const float *x, float *y, size_t n, float scale, float shift) {
     __m512 s = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
     size_t i = 0;
@@ -902,6 +916,36 @@ T512 static void maxpool_nhwc512(const nnz_pool_args *p) {
     }
 }
 
+/* Sums in the portable path's order (first element, then each next), 16 channels at a time. */
+T512 static void avgpool_nhwc512(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            if (hs >= he || ws >= we) {
+                for (int c = 0; c < C; c += 16) _mm512_mask_storeu_ps(o + c, mask_lo(C - c), _mm512_setzero_ps());
+                continue;
+            }
+            __m512 divisor = _mm512_set1_ps(nnz_avgpool_divisor(p->include_pad, p->kh, p->kw, he - hs, we - ws));
+            const float *x0 = p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C;
+            for (int c = 0; c < C; c += 16) {
+                __mmask16 m = mask_lo(C - c);
+                __m512 sum = _mm512_maskz_loadu_ps(m, x0 + c);
+                for (int h = hs; h < he; h++) {
+                    const float *x = p->in + (ptrdiff_t)h * p->in_rs + c;
+                    for (int w = (h == hs ? ws + 1 : ws); w < we; w++)
+                        sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(m, x + (ptrdiff_t)w * C));
+                }
+                _mm512_mask_storeu_ps(o + c, m, _mm512_div_ps(sum, divisor));
+            }
+        }
+    }
+}
+
 const nnz_path_ops nnz_ops_avx512 = {
     .name = "avx512",
     .mr = MR,
@@ -915,8 +959,10 @@ const nnz_path_ops nnz_ops_avx512 = {
     .tanh_ = tanh_arr512,
     .softmax = softmax512,
     .scale_shift = scale_shift512,
+    .leaky_relu = leaky_relu512,
     .conv_nhwc = conv_nhwc512,
     .maxpool_nhwc = maxpool_nhwc512,
+    .avgpool_nhwc = avgpool_nhwc512,
     .conv3x3_wino = conv3x3_wino512,
     .conv_nhwc_pool2 = conv_nhwc_pool512,
 };

@@ -210,6 +210,13 @@ static void scale_shift_p(const float *x, float *y, size_t n, float scale, float
     for (size_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
 }
 
+static void leaky_relu_p(const float *x, float *y, size_t n, float alpha) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = v >= 0.0f ? v : alpha * v; /* NaN: alpha * NaN, still NaN */
+    }
+}
+
 /* ---------------------------------------------------------------------------------------
  * NHWC convolution (implicit GEMM) and max-pool
  * --------------------------------------------------------------------------------------- */
@@ -278,6 +285,32 @@ static void maxpool_nhwc_p(const nnz_pool_args *p) {
     }
 }
 
+static void avgpool_nhwc_p(const nnz_pool_args *p) {
+    int C = p->C;
+    for (int oh = 0; oh < p->outH; oh++) {
+        int h0 = oh * p->sh - p->ph;
+        int hs = h0 > 0 ? h0 : 0, he = h0 + p->kh < p->H ? h0 + p->kh : p->H;
+        for (int ow = 0; ow < p->outW; ow++) {
+            int w0 = ow * p->sw - p->pw;
+            int ws = w0 > 0 ? w0 : 0, we = w0 + p->kw < p->W ? w0 + p->kw : p->W;
+            float *o = p->out + (ptrdiff_t)oh * p->out_rs + (ptrdiff_t)ow * C;
+            if (hs >= he || ws >= we) {
+                for (int c = 0; c < C; c++) o[c] = 0.0f;
+                continue;
+            }
+            const float *first = p->in + (ptrdiff_t)hs * p->in_rs + (ptrdiff_t)ws * C;
+            for (int c = 0; c < C; c++) o[c] = first[c];
+            for (int h = hs; h < he; h++)
+                for (int w = (h == hs ? ws + 1 : ws); w < we; w++) {
+                    const float *x = p->in + (ptrdiff_t)h * p->in_rs + (ptrdiff_t)w * C;
+                    for (int c = 0; c < C; c++) o[c] += x[c];
+                }
+            float divisor = nnz_avgpool_divisor(p->include_pad, p->kh, p->kw, he - hs, we - ws);
+            for (int c = 0; c < C; c++) o[c] /= divisor;
+        }
+    }
+}
+
 static void conv3x3_wino_p(const nnz_wino_args *p) { nnz_wino_generic(p, &nnz_ops_portable); }
 
 const nnz_path_ops nnz_ops_portable = {
@@ -294,7 +327,9 @@ const nnz_path_ops nnz_ops_portable = {
     .tanh_ = tanh_arr_p,
     .softmax = softmax_p,
     .scale_shift = scale_shift_p,
+    .leaky_relu = leaky_relu_p,
     .conv_nhwc = conv_nhwc_p,
     .maxpool_nhwc = maxpool_nhwc_p,
+    .avgpool_nhwc = avgpool_nhwc_p,
     .conv3x3_wino = conv3x3_wino_p,
 };

@@ -57,6 +57,7 @@ typedef void (*nnz_dotrows_fn)(int N, int K, const float *a, const float *B, ptr
 typedef void (*nnz_unary_fn)(const float *x, float *y, size_t n);
 typedef void (*nnz_softmax_fn)(const float *x, float *y, int rows, int cols);
 typedef void (*nnz_scale_shift_fn)(const float *x, float *y, size_t n, float scale, float shift);
+typedef void (*nnz_leaky_relu_fn)(const float *x, float *y, size_t n, float alpha);
 
 /* NHWC convolution with packed weights (see nnz_conv2d_nhwc in nnz_kernels.h).  Input element
  * (oh, ow, tap i, j, channel c) at in[(oh*sh + i)*in_rs + (ow*sw + j)*inC + c]; output element
@@ -74,15 +75,24 @@ typedef struct {
 } nnz_conv_args;
 typedef void (*nnz_conv_nhwc_fn)(const nnz_conv_args *a);
 
-/* NHWC max-pool: input (h, w, c) at in[h*in_rs + w*C + c] for h < H, w < W; output (oh, ow, c)
- * at out[oh*out_rs + ow*C + c]; windows clipped to the image. */
+/* NHWC max- and average pool: input (h, w, c) at in[h*in_rs + w*C + c] for h < H, w < W;
+ * output (oh, ow, c) at out[oh*out_rs + ow*C + c]; windows clipped to the image.  include_pad
+ * (average pool only): divide by kh*kw instead of the in-image count. */
 typedef struct {
     int C, H, W, kh, kw, sh, sw, ph, pw, outH, outW;
     const float *in;
     ptrdiff_t in_rs;
     float *out;
     ptrdiff_t out_rs;
+    int include_pad;
 } nnz_pool_args;
+
+/* The divisor of an average-pool window of rows x cols in-image elements (kh x kw with
+ * padding), computed exactly in double (kh*kw may exceed 2^31) and rounded once to float:
+ * every path and the NCHW kernels share it. */
+static inline float nnz_avgpool_divisor(int include_pad, int kh, int kw, int rows, int cols) {
+    return include_pad ? (float)((double)kh * (double)kw) : (float)((double)rows * (double)cols);
+}
 typedef void (*nnz_pool_nhwc_fn)(const nnz_pool_args *a);
 
 /* Winograd F(2x2, 3x3) convolution (see nnz_conv3x3_winograd_nhwc): tiles of 2x2 outputs are
@@ -121,8 +131,10 @@ typedef struct {
     nnz_unary_fn relu, sigmoid, tanh_;
     nnz_softmax_fn softmax;
     nnz_scale_shift_fn scale_shift; /* y = x*scale + shift over n contiguous floats */
+    nnz_leaky_relu_fn leaky_relu;
     nnz_conv_nhwc_fn conv_nhwc;
     nnz_pool_nhwc_fn maxpool_nhwc;
+    nnz_pool_nhwc_fn avgpool_nhwc;
     nnz_wino_fn conv3x3_wino;
     /* conv_nhwc followed by a 2x2 stride-2 max-pool, out = the pooled view; NULL: the generic
      * driver (conv_nhwc two rows at a time into a buffer, then maxpool_nhwc). */

@@ -48,12 +48,14 @@ enum Compiler {
                 index += consumed
                 shape = shapes[index - 1]
                 continue
-            case .conv2d, .maxPool:
-                preconditionFailure("conv2d and max-pool take [C, H, W] inputs and always open a spatial segment")
+            case .conv2d, .maxPool, .avgPool, .globalAvgPool:
+                preconditionFailure("conv2d and the pooling layers take [C, H, W] inputs and always open a spatial segment")
             case .flatten:
                 break // activations are already stored channel-major
             case .relu, .sigmoid, .tanh:
                 steps.append(ActivationStep(ActivationStep.kernelActivation(layer)!, width: width))
+            case .leakyRelu(let alpha):
+                steps.append(LeakyReLUStep(alpha: alpha, width: width))
             case .softmax:
                 steps.append(SoftmaxStep(width: width))
             case .dropout(let d):

@@ -13,8 +13,8 @@ struct ActivationLayer: LayerFormat {
 
     static var kindCodes: [UInt8] { Function.allCases.map(\.rawValue) }
     var kindCode: UInt8 { function.rawValue }
-    var kindName: String {
-        switch function {
+    static func kindName(ofCode code: UInt8) -> String {
+        switch Function(rawValue: code)! { // only called for kindCodes
         case .relu: return "relu"
         case .sigmoid: return "sigmoid"
         case .tanh: return "tanh"

@@ -19,7 +19,7 @@ public struct BatchNormLayer: Equatable, Sendable {
 
 extension BatchNormLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 10
-    var kindName: String { "batchnorm" }
+    static let kindName = "batchnorm"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let axisOffset = d.position

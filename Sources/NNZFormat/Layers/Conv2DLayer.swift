@@ -36,7 +36,7 @@ public struct Conv2DLayer: Equatable, Sendable {
 
 extension Conv2DLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 2
-    var kindName: String { "conv2d" }
+    static let kindName = "conv2d"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let n = "layer \(index) conv2d"

@@ -16,7 +16,7 @@ public struct DenseLayer: Equatable, Sendable {
 
 extension DenseLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 1
-    var kindName: String { "dense" }
+    static let kindName = "dense"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let inputs = try d.int("layer \(index) dense inputs", in: Limits.dimensions)

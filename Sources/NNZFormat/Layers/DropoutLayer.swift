@@ -13,7 +13,7 @@ public struct DropoutLayer: Equatable, Sendable {
 
 extension DropoutLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 9
-    var kindName: String { "dropout" }
+    static let kindName = "dropout"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let ratio = try d.f32("layer \(index) dropout ratio")

@@ -2,7 +2,7 @@
 /// No fields, so ``Layer/flatten`` carries no value; this type holds its format rules.
 struct FlattenLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 4
-    var kindName: String { "flatten" }
+    static let kindName = "flatten"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer { .flatten }
 

@@ -30,6 +30,12 @@ public enum Layer: Equatable, Sendable {
     case dropout(DropoutLayer)
     /// Batch normalization with running statistics.
     case batchNorm(BatchNormLayer)
+    /// 2-D average pooling, ONNX `AveragePool` (`count_include_pad` either way). Format 1.1.
+    case avgPool(AvgPoolLayer)
+    /// `[C, H, W]` → `[C, 1, 1]`: each channel's mean, ONNX `GlobalAveragePool`. Format 1.1.
+    case globalAvgPool
+    /// `x` for `x ≥ 0`, else `alpha · x` (`alpha` finite), ONNX `LeakyRelu`. Format 1.1.
+    case leakyRelu(alpha: Float)
 
     /// This layer's format rules (the one switch over the kinds).
     var format: any LayerFormat {
@@ -44,13 +50,16 @@ public enum Layer: Equatable, Sendable {
         case .softmax: return ActivationLayer(function: .softmax)
         case .dropout(let d): return d
         case .batchNorm(let b): return b
+        case .avgPool(let p): return p
+        case .globalAvgPool: return GlobalAvgPoolLayer()
+        case .leakyRelu(let alpha): return LeakyReLULayer(alpha: alpha)
         }
     }
 
     /// Every kind's format type; the reader finds a kind code's decoder here.
     static let formats: [any LayerFormat.Type] = [
         DenseLayer.self, Conv2DLayer.self, MaxPoolLayer.self, FlattenLayer.self, ActivationLayer.self,
-        DropoutLayer.self, BatchNormLayer.self,
+        DropoutLayer.self, BatchNormLayer.self, AvgPoolLayer.self, GlobalAvgPoolLayer.self, LeakyReLULayer.self,
     ]
 
     /// The names of this layer's learned tensors, in canonical order.
@@ -60,11 +69,17 @@ public enum Layer: Equatable, Sendable {
     public var parameterShapes: [[Int]] { format.parameters.map(\.shape) }
 
     /// A short lowercase name: `dense`, `conv2d`, `maxpool`, `flatten`, `relu`, `sigmoid`,
-    /// `tanh`, `softmax`, `dropout`, `batchnorm`.
+    /// `tanh`, `softmax`, `dropout`, `batchnorm`, `avgpool`, `globalavgpool`, `leakyrelu`.
     public var kindName: String { format.kindName }
 
+    /// The format version that introduced this kind: 1.0 for kinds 1–10, 1.1 for avgpool,
+    /// globalavgpool and leakyrelu. A file's ``ModelFile/minimumReaderVersion`` is the newest
+    /// of its layers'.
+    public var introducedIn: FormatVersion { type(of: format).introducedIn }
+
     /// Hyper-parameters in a few words, as `nninfer inspect` prints them: `64→128 no bias`,
-    /// `1→8 3x3 stride 1,1 pad 1,1`, `0.5 inverted`, …; empty for kinds without fields.
+    /// `1→8 3x3 stride 1,1 pad 1,1`, `0.5 inverted`, `2x2 stride 2,2 pad 0,0 exclude-pad`,
+    /// `alpha 0.01`, …; empty for kinds without fields.
     public var summary: String { format.summary }
 
     /// The shape this layer produces from `input`, or a message saying why it cannot.

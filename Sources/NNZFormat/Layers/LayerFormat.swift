@@ -4,16 +4,20 @@
 ///
 /// The reader, writer, validator and ``Layer``'s public API call this instead of switching over
 /// the kinds, so each kind lives in one file (`Layers/<Kind>.swift`). A new kind adds its file,
-/// a case to ``Layer`` with its arm in ``Layer/format``, and its type to ``Layer/formats``.
+/// a case to ``Layer`` with its arm in ``Layer/format``, and its type to ``Layer/formats``; a
+/// kind added after format 1.0 also says which version introduced it (``introducedIn``).
 protocol LayerFormat: Sendable {
     /// The ARCH kind codes this type decodes (one, or one per function for the activations).
     static var kindCodes: [UInt8] { get }
+    /// The format version that introduced these kinds: a file using one must declare at least
+    /// this `min_reader_version`, and an older reader does not know them.
+    static var introducedIn: FormatVersion { get }
+    /// The short lowercase name of kind `code` (one of ``kindCodes``): `dense`, `conv2d`, …
+    static func kindName(ofCode code: UInt8) -> String
     /// Decodes the fields that follow the kind byte `kind` of layer `index`.
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer
     /// This layer's kind code in ARCH.
     var kindCode: UInt8 { get }
-    /// A short lowercase name: `dense`, `conv2d`, …
-    var kindName: String { get }
     /// Appends the fields that follow the kind byte.
     func encode(into d: inout ByteSink)
     /// Why this layer's own fields are out of range, or nil when they are fine.
@@ -30,6 +34,9 @@ protocol LayerFormat: Sendable {
 }
 
 extension LayerFormat {
+    static var introducedIn: FormatVersion { .v1_0 }
+    /// A short lowercase name: `dense`, `conv2d`, …
+    var kindName: String { Self.kindName(ofCode: kindCode) }
     var fieldProblem: String? { nil }
     var parameters: [(name: String, shape: [Int])] { [] }
     func materializedInputShape(for input: [Int]) -> [Int]? { nil }
@@ -40,10 +47,13 @@ extension LayerFormat {
 protocol SingleCodeLayerFormat: LayerFormat {
     /// The kind code.
     static var kindCode: UInt8 { get }
+    /// The kind's short lowercase name: `dense`, `maxpool`, …
+    static var kindName: String { get }
 }
 
 extension SingleCodeLayerFormat {
     static var kindCodes: [UInt8] { [kindCode] }
+    static func kindName(ofCode code: UInt8) -> String { kindName }
     var kindCode: UInt8 { Self.kindCode }
 }
 

@@ -26,7 +26,7 @@ public struct MaxPoolLayer: Equatable, Sendable {
 
 extension MaxPoolLayer: SingleCodeLayerFormat {
     static let kindCode: UInt8 = 3
-    var kindName: String { "maxpool" }
+    static let kindName = "maxpool"
 
     static func decode(kind: UInt8, from d: inout ByteSource, index: Int) throws(FormatError) -> Layer {
         let w = try WindowFields.decode("layer \(index) maxpool", from: &d)

@@ -110,6 +110,10 @@ void nnz_gemm_packed(int M, int N, int K, const float *A, int lda, const float *
 /** y = max(x, 0).  (NaN inputs give 0 on every path.) */
 void nnz_relu(const float *x, float *y, size_t n);
 
+/** Leaky ReLU: y = x for x >= 0, alpha * x otherwise (NaN stays NaN, -0 stays -0).  One
+ *  multiply at most per value, so every path gives the same bits. */
+void nnz_leaky_relu(const float *x, float *y, size_t n, float alpha);
+
 /** y = 1 / (1 + exp(-x)).  Saturates to exactly 0 / 1 for large |x|, never NaN/inf for
  *  finite x.  SIMD paths agree with the libm-based portable path to <= 1e-6 absolute. */
 void nnz_sigmoid(const float *x, float *y, size_t n);
@@ -243,6 +247,32 @@ void nnz_conv3x3_winograd_nhwc(int outH, int outW, int inC, const float *in, ptr
 void nnz_maxpool_nhwc(int C, int H, int W, const float *in, ptrdiff_t in_rs, int kh, int kw,
                       int sh, int sw, int ph, int pw, int outH, int outW, float *out,
                       ptrdiff_t out_rs);
+
+/**
+ * Average pool over an NHWC view (C channels, H x W, row stride in_rs) into an NHWC view
+ * (out_rs >= outW*C), ONNX AveragePool: window (oh, ow) covers rows oh*sh-ph .. +kh-1 and
+ * columns ow*sw-pw .. +kw-1; its in-image elements are added in row-major window order (the
+ * first one, then each next), and the sum is divided by kh*kw when count_include_pad != 0
+ * (padded zeros count), else by the number of in-image elements.  A window with no in-image
+ * element (only possible when padding >= kernel size) gives 0.  Only in-image elements are
+ * read.  Adds and one division in the same order on every path: the same bits everywhere, and
+ * the same as nnz_avgpool_forward.  Global average pooling is kh = H, kw = W, no padding.
+ */
+void nnz_avgpool_nhwc(int C, int H, int W, const float *in, ptrdiff_t in_rs, int kh, int kw,
+                      int sh, int sw, int ph, int pw, int outH, int outW, int count_include_pad,
+                      float *out, ptrdiff_t out_rs);
+
+/** Average pool of input[n][C][H][W] into output[n][C][outH][outW], for the trainer: the
+ *  windows, order of additions and divisor of nnz_avgpool_nhwc (so the same bits). */
+void nnz_avgpool_forward(int n, int C, int H, int W, const float *input, int kh, int kw,
+                         int sh, int sw, int ph, int pw, int outH, int outW, int count_include_pad,
+                         float *output);
+
+/** Gradient of nnz_avgpool_forward: dx[n][C][H][W] is overwritten with, for each input
+ *  element, the sum over the windows that hold it of dy[window] / that window's divisor. */
+void nnz_avgpool_backward(int n, int C, int H, int W, const float *dy, int kh, int kw,
+                          int sh, int sw, int ph, int pw, int outH, int outW,
+                          int count_include_pad, float *dx);
 
 /** Layout change of one image: src[C][H][W] (contiguous) into the NHWC view (dst, dst_rs). */
 void nnz_nchw_to_nhwc(int C, int H, int W, const float *src, float *dst, ptrdiff_t dst_rs);

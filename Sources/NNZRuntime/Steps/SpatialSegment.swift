@@ -1,7 +1,7 @@
 import NNZFormat
 import NNZKernels
 
-/// Convolution, max-pool, activation and per-channel scale layers that follow one another on
+/// Convolution, pooling, activation and per-channel scale layers that follow one another on
 /// `[C, H, W]` activations, run image by image in NHWC layout so that every intermediate
 /// image stays in L1/L2: the input row is copied into an NHWC buffer, each layer writes the
 /// interior of its own buffer (whose zero border is the padding the next convolution reads:
@@ -57,8 +57,12 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
         case winograd(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
                       activation: nnz_activation, pool: Bool, source: Int, target: Int)
         case maxPool(PoolGeometry, source: Int, target: Int)
+        /// Average pooling (``nnz_avgpool_nhwc``), global average pooling too (one window).
+        case avgPool(PoolGeometry, includePad: Bool, source: Int, target: Int)
         /// In place on the interior of `buffer`.
         case activation(nnz_activation, buffer: Int)
+        /// Leaky ReLU (``nnz_leaky_relu``), in place on the interior of `buffer`.
+        case leakyRelu(alpha: Float, buffer: Int)
         /// In place: `x[h, w, c] = x[h, w, c]·scale[c] + shift[c]`.
         case scaleShift(scale: [Float], shift: [Float], buffer: Int)
     }
@@ -128,7 +132,7 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
         flopsPerRow = ops.reduce(0) { total, op in
             switch op {
             case .conv(_, _, let g, _, _, _, _), .winograd(_, _, let g, _, _, _, _): return saturatingSum(total, g.flops)
-            case .maxPool(let g, _, _): return saturatingSum(total, g.flops)
+            case .maxPool(let g, _, _), .avgPool(let g, _, _, _): return saturatingSum(total, g.flops)
             default: return saturatingSum(total, outputWidth)
             }
         }
@@ -182,11 +186,23 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
                                      Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
                                      Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth),
                                      interior(target), t.rowStride)
+                case .avgPool(let g, let includePad, let source, let target):
+                    let s = buffers[source], t = buffers[target]
+                    nnz_avgpool_nhwc(Int32(g.channels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
+                                     Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
+                                     Int32(g.padHeight), Int32(g.padWidth), Int32(g.outHeight), Int32(g.outWidth), includePad ? 1 : 0,
+                                     interior(target), t.rowStride)
                 case .activation(let act, let index):
                     let b = buffers[index]
                     for h in 0..<b.height {
                         let row = interior(index) + h * b.rowStride
                         ActivationStep.apply(act, row, row, count: b.width * b.channels)
+                    }
+                case .leakyRelu(let alpha, let index):
+                    let b = buffers[index]
+                    for h in 0..<b.height {
+                        let row = interior(index) + h * b.rowStride
+                        nnz_leaky_relu(row, row, b.width * b.channels, alpha)
                     }
                 case .scaleShift(let scale, let shift, let index):
                     let b = buffers[index]
@@ -217,7 +233,8 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
 
 extension SpatialSegment {
     /// Compiles the layers from `index` on that run on `[C, H, W]` activations (conv2d,
-    /// max-pool, activations, channel batch-norm, dropout) into one NHWC segment; leaves
+    /// max-, average and global average pooling, activations, leaky ReLU, channel batch-norm,
+    /// dropout) into one NHWC segment; leaves
     /// `index` at the first layer it did not take and `shape` at the segment's output shape.
     static func compile(_ file: ModelFile, shapes: [[Int]], from index: inout Int, shape: inout [Int],
                         options: RuntimeOptions, arenaOffset: Int, nhwcOutput: Bool) -> SpatialSegment {
@@ -282,8 +299,22 @@ extension SpatialSegment {
                 ops.append(.maxPool(g, source: current, target: target))
                 index += 1
                 shape = outShape
+            case .avgPool(let p):
+                let g = PoolGeometry(pooling: p, input: shape, output: outShape)
+                let target = addBuffer(outShape)
+                ops.append(.avgPool(g, includePad: p.countIncludePad, source: current, target: target))
+                index += 1
+                shape = outShape
+            case .globalAvgPool:
+                let target = addBuffer(outShape)
+                ops.append(.avgPool(PoolGeometry(globalPoolingOf: shape), includePad: false, source: current, target: target))
+                index += 1
+                shape = outShape
             case .relu, .sigmoid, .tanh:
                 ops.append(.activation(ActivationStep.kernelActivation(layers[index])!, buffer: current))
+                index += 1
+            case .leakyRelu(let alpha):
+                ops.append(.leakyRelu(alpha: alpha, buffer: current))
                 index += 1
             case .batchNorm(let bn) where bn.axis == .channels:
                 let (scale, shift) = Compiler.batchNormScaleShift(bn, layerIndex: index, file: file)
@@ -325,7 +356,7 @@ extension SpatialSegment {
         let start = index
         loop: while index < layers.count, shape.count == 3 {
             switch layers[index] {
-            case .conv2d, .maxPool, .relu, .sigmoid, .tanh, .dropout: break
+            case .conv2d, .maxPool, .avgPool, .globalAvgPool, .relu, .sigmoid, .tanh, .leakyRelu, .dropout: break
             case .batchNorm(let bn) where bn.axis == .channels: break
             default: break loop
             }
@@ -341,7 +372,7 @@ extension Layer {
     /// not open one).
     var startsSpatialSegment: Bool {
         switch self {
-        case .conv2d, .maxPool: return true
+        case .conv2d, .maxPool, .avgPool, .globalAvgPool: return true
         default: return false
         }
     }
