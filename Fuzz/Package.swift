@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// libFuzzer targets for the model-file reader and the CSV path, kept out of the main package so
+// libFuzzer targets for the model-file reader, the ONNX importer and the CSV path, kept out of the main package so
 // that `swift build` / `swift test` never need the fuzzing runtime. See README.md here.
 import PackageDescription
 
@@ -12,6 +12,11 @@ let package = Package(
         .executableTarget(
             name: "FuzzReader",
             dependencies: ["FuzzSupport", .product(name: "NNZFormat", package: "nnz"), .product(name: "NNZRuntime", package: "nnz")]
+        ),
+        .executableTarget(
+            name: "FuzzONNX",
+            dependencies: [.product(name: "NNZONNX", package: "nnz"), .product(name: "NNZFormat", package: "nnz"),
+                           .product(name: "NNZRuntime", package: "nnz")]
         ),
         .executableTarget(
             name: "FuzzCSV",

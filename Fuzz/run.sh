@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzReader FuzzCSV)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzReader FuzzONNX FuzzCSV)
 
 echo "== building fuzz targets (debug, -sanitize=fuzzer,address)"
 swift build -c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
@@ -32,8 +32,9 @@ status=0
 for target in "${targets[@]}"; do
     case "$target" in
         FuzzReader) dict=dictionaries/nnz.dict; seeds=(corpus/reader ../Fixtures/models ../Fixtures/hostile ../Fixtures/trained) ;;
+        FuzzONNX)   dict=dictionaries/onnx.dict; seeds=(../Fixtures/onnx ../Fixtures/onnx/refuse) ;;
         FuzzCSV)    dict=dictionaries/csv.dict; seeds=(corpus/csv) ;;
-        *) echo "unknown fuzz target $target (FuzzReader, FuzzCSV)" >&2; exit 64 ;;
+        *) echo "unknown fuzz target $target (FuzzReader, FuzzONNX, FuzzCSV)" >&2; exit 64 ;;
     esac
     corpus="${FUZZ_CORPUS_DIR:-$work}/$target"
     mkdir -p "$corpus"

@@ -40,6 +40,8 @@ final class GraphWalker {
     /// Leading Sub/Add/Mul/Div/Scaler, as `(x - offset) / divisor`.
     var offset: [Float]?
     var divisor: [Float]?
+    /// Whether a normalization constant had one value per input value (else one pair is stored).
+    var normalizationPerValue = false
     /// The complement `1 - p` of a sigmoid output that skl2onnx concatenates for binary classes.
     var complement: (name: String, of: String)?
     var labels: [String]?
@@ -151,6 +153,16 @@ final class GraphWalker {
                 throw ONNXError(.invalid, "--input-shape \(given.map(String.init).joined(separator: "x")) has \(total) values, but input \"\(input.name)\" holds \(s.reduce(1, *)) per row (\(s))")
             }
             shape = given
+        }
+        if let s = shape {
+            var total = 1
+            for d in s {
+                let (p, overflow) = total.multipliedReportingOverflow(by: d)
+                guard !overflow, p <= Limits.maxActivationElements else {
+                    throw ONNXError(.unsupported, "input \"\(input.name)\" has shape \(s) per row, more than 2^28 values (nnz's limit for one activation)")
+                }
+                total = p
+            }
         }
         guard let s = shape else {
             let text = dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
@@ -341,7 +353,9 @@ final class GraphWalker {
         var normalization: InputNormalization?
         if offset != nil || divisor != nil {
             let total = inputShape.reduce(1, *)
-            normalization = .standard(mean: offset ?? [Float](repeating: 0, count: total), std: divisor ?? [Float](repeating: 1, count: total))
+            var mean = offset ?? [Float](repeating: 0, count: total), std = divisor ?? [Float](repeating: 1, count: total)
+            if !normalizationPerValue { mean = [mean[0]]; std = [std[0]] }
+            normalization = .standard(mean: mean, std: std)
         }
         var model = ModelFile(inputShape: inputShape, outputKind: kind, layers: layers, tensors: tensors,
                               normalization: normalization, metadata: metadata)

@@ -157,6 +157,7 @@ extension GraphWalker {
             throw fail("the constant has shape \(c.dims), which does not broadcast over the input \(inputShape) per feature or per channel")
         }
         let total = v.count
+        if values.count != 1 { normalizationPerValue = true }
         switch op {
         case "Sub", "Add":
             let signed = op == "Sub" ? v : v.map { -$0 }
@@ -204,8 +205,15 @@ extension GraphWalker {
             return
         }
         if op == "Mul", values.count == 1, values[0] > 0, values[0] <= 1 {
-            if values[0] < 1 {
-                try appendLayer(.dropout(DropoutLayer(ratio: 1 - values[0], convention: .scaleAtInference)), [:])
+            var ratio = 1 - values[0]
+            // nnz's own export names the ratio, which 1 - (1 - ratio) does not always give back.
+            let doc = graph.node[location.index].docString
+            if doc.hasPrefix(NNZMetadataProps.scaleDropoutDocPrefix),
+               let stored = Float(doc.dropFirst(NNZMetadataProps.scaleDropoutDocPrefix.count)), 1 - stored == values[0] {
+                ratio = stored
+            }
+            if values[0] < 1 || ratio != 0 {
+                try appendLayer(.dropout(DropoutLayer(ratio: ratio, convention: .scaleAtInference)), [:])
             }
             return
         }
@@ -229,7 +237,7 @@ extension GraphWalker {
                 case "Mul": out.append(p &* q)
                 default:
                     guard q != 0 else { throw fail("integer division by zero", .invalid) }
-                    out.append(p / q)
+                    out.append(p.dividedReportingOverflow(by: q).partialValue)
                 }
             }
             constants[node.output[0]] = Constant(dims: a.count >= b.count ? x.dims : y.dims, ints: out)
@@ -259,7 +267,7 @@ extension GraphWalker {
             guard pads[0] == pads[2], pads[1] == pads[3] else {
                 throw fail("pads \(pads) are asymmetric; nnz pads top = bottom and left = right")
             }
-            guard pads.allSatisfy({ $0 >= 0 }) else { throw fail("pads \(pads) are negative", .invalid) }
+            guard pads.allSatisfy({ $0 >= 0 && $0 <= 65_535 }) else { throw fail("pads \(pads) are out of range (0–65535)", .invalid) }
             return [pads[0], pads[1]]
         case "VALID":
             return [0, 0]
@@ -338,7 +346,7 @@ extension GraphWalker {
         guard let k = try a.ints("kernel_shape") else { throw fail("kernel_shape is missing", .invalid) }
         guard k.count == 2 else { throw fail("kernel_shape has \(k.count) values; nnz supports 2-D pooling") }
         let kernel = k.map { Int(clamping: $0) }
-        guard kernel.allSatisfy({ $0 >= 1 }) else { throw fail("kernel_shape \(k) is invalid", .invalid) }
+        guard kernel.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else { throw fail("kernel_shape \(k) is invalid", .invalid) }
         let strides = try twoInts(a, "strides", default: 1)
         let dilations = try twoInts(a, "dilations", default: 1)
         guard dilations == [1, 1] else { throw fail("dilations \(dilations) are not supported; supported: dilations 1, 1") }
@@ -501,7 +509,12 @@ extension GraphWalker {
                 rest.append(Int(d))
             }
         }
-        let known = rest.reduce(1, *)
+        var known = 1
+        for d in rest {
+            let (p, overflow) = known.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= 1 << 40 else { throw fail("the new shape \(describe(target)) is too large", .invalid) }
+            known = p
+        }
         if let i = inferred {
             guard known > 0, total % known == 0 else { throw fail("cannot reshape \(total) values to \(describe(target))", .invalid) }
             rest[i] = total / known
@@ -576,7 +589,7 @@ extension GraphWalker {
                 c = Constant(dims: c.dims, floats: ints.map { Float($0) })
             }
         case 6, 7:
-            if let f = c.floats { c = Constant(dims: c.dims, ints: f.map { $0.isFinite ? Int64($0) : 0 }) }
+            if let f = c.floats { c = Constant(dims: c.dims, ints: f.map { abs($0) < 9.2e18 ? Int64($0) : 0 }) }
         default: break
         }
         constants[node.output[0]] = c

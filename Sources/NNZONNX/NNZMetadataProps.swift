@@ -13,6 +13,9 @@ enum NNZMetadataProps {
     static let formatKey = "nnz.format_version"
     /// The doc string of a `Dropout` node that stands for an nnz inverted-dropout layer.
     static let dropoutDocPrefix = "nnz: inverted dropout"
+    /// The doc string of a `Mul` node that stands for an nnz scale-at-inference dropout layer,
+    /// followed by the ratio (shortest round-trip decimal), so the ratio comes back bit for bit.
+    static let scaleDropoutDocPrefix = "nnz: scale-at-inference dropout, ratio "
 
     static func outputKindName(_ kind: OutputKind) -> String {
         switch kind {

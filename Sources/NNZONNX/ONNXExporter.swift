@@ -135,7 +135,8 @@ public enum ONNXExporter {
                 switch d.convention {
                 case .scaleAtInference:
                     let keep = builder.initializer("\(prefix).keep", shape: [], values: [1 - d.ratio])
-                    current = builder.node("Mul", [current, keep], name: "\(prefix).dropout")
+                    current = builder.node("Mul", [current, keep], name: "\(prefix).dropout",
+                                           doc: "\(NNZMetadataProps.scaleDropoutDocPrefix)\(d.ratio)")
                 case .inverted:
                     let ratio = builder.initializer("\(prefix).ratio", shape: [], values: [d.ratio])
                     current = builder.node("Dropout", [current, ratio], name: "\(prefix).dropout",
