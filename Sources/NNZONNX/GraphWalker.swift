@@ -63,6 +63,7 @@ final class GraphWalker {
         let (output, slice) = try outputSlice()
         mainOutput = output
         try checkNewerOpset(slice)
+        try checkBranches(slice)
         for index in slice { try step(index) }
         guard active == output else {
             throw ONNXError(.unsupported, "the output \"\(output)\" does not depend on the input \"\(inputName)\"")
@@ -129,7 +130,7 @@ final class GraphWalker {
         guard inputs.count == 1 else {
             let names = inputs.map { "\"\($0.name)\"" }.joined(separator: ", ")
             throw ONNXError(.unsupported, inputs.isEmpty ? "the graph has no input that is not an initializer"
-                : "the graph has \(inputs.count) inputs (\(names)); nnz models take one input tensor")
+                : "the graph has \(inputs.count) inputs (\(names)); nnz models take one input tensor (a weight must be an initializer: export with torch.onnx.export(..., export_params=True))")
         }
         let input = inputs[0]
         inputName = input.name
@@ -223,6 +224,41 @@ final class GraphWalker {
                             "computes \"\(out)\", which is not on the path to the model's output \"\(output)\"; nnz models are one chain of layers with one output (a second output, a residual connection or a concatenation of branches cannot be represented)")
         }
         return (output, inSlice.sorted())
+    }
+
+    /// Refuses, at the node where two paths from the input meet, a graph that forks: a
+    /// residual `Add` or a `Concat` of branches. (skl2onnx's `Concat(1 - p, p)` is not a fork.)
+    func checkBranches(_ slice: [Int]) throws(ONNXError) {
+        var dynamic: Set<String> = [inputName]
+        var complementOf: [String: String] = [:]
+        for index in slice {
+            let node = graph.node[index]
+            let inputs = node.input.filter { dynamic.contains($0) }
+            if node.opType == "Shape" { continue }
+            let distinct = Array(Set(inputs))
+            if distinct.count >= 2 {
+                let isComplement = node.opType == "Concat" && distinct.count == 2
+                    && (complementOf[distinct[0]] == distinct[1] || complementOf[distinct[1]] == distinct[0])
+                if !isComplement {
+                    location = locate(index)
+                    let what: String
+                    switch node.opType {
+                    case "Add", "Sum", "Sub", "Mul": what = "a residual connection"
+                    case "Concat": what = "a concatenation of branches"
+                    default: what = "two branches meeting"
+                    }
+                    let names = node.input.filter { dynamic.contains($0) }.map { "\"\($0)\"" }.joined(separator: " and ")
+                    throw ONNXError(.branches, node: location,
+                                    "\(node.opType) of \(names), both computed from the input: the graph branches (\(what)); nnz models are one chain of layers")
+                }
+            }
+            if !inputs.isEmpty {
+                for o in node.output where !o.isEmpty { dynamic.insert(o) }
+                if node.opType == "Sub", inputs.count == 1, node.input.count == 2, node.input[1] == inputs[0], let o = node.output.first {
+                    complementOf[o] = inputs[0]
+                }
+            }
+        }
     }
 
     // MARK: - Helpers
