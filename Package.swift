@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat", "NNZTestSupport"]),
         .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
-        .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat"]),
+        .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat", "NNZKernels"]),
         .testTarget(name: "NNZCSVTests", dependencies: ["NNZCSV"]),
         .testTarget(name: "NNZScoringTests", dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat"]),
         .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),

@@ -15,10 +15,12 @@ import NNZFormat
 /// }
 /// ```
 /// `layers` may also be one string in the `--layers` syntax. Layer objects take `type`
-/// (`dense`, `conv2d`, `maxpool`, `dropout`, `batchnorm`, `flatten`, `relu`, `sigmoid`, `tanh`,
-/// `softmax`) and: dense `units`, `bias`; conv2d `filters`, `kernel` (N or [H, W]), `stride`,
-/// `padding` (N, [H, W] or "same"), `bias`; maxpool `size`, `stride`, `padding`; dropout `rate`,
-/// `convention` ("inverted" or "scale"); batchnorm `momentum`, `epsilon`.
+/// (`dense`, `conv2d`, `maxpool`, `avgpool`, `globalavgpool`, `dropout`, `batchnorm`, `flatten`,
+/// `relu`, `leakyrelu`, `sigmoid`, `tanh`, `softmax`) and: dense `units`, `bias`; conv2d
+/// `filters`, `kernel` (N or [H, W]), `stride`, `padding` (N, [H, W] or "same"), `bias`;
+/// maxpool `size`, `stride`, `padding`; avgpool the same and `include_pad` (false by default);
+/// leakyrelu `alpha` (0.01 by default); dropout `rate`, `convention` ("inverted" or "scale");
+/// batchnorm `momentum`, `epsilon`.
 struct ConfigFile {
     var target: String?
     var layers: [LayerSpec]?
@@ -152,7 +154,7 @@ struct ConfigFile {
 
     private static func layerObject(_ item: JSONValue, _ fail: (JSONValue, String) -> Failure) throws(Failure) -> LayerSpec {
         guard let typeValue = item["type"], case .string(let type) = typeValue.kind else {
-            throw fail(item, "a layer object needs \"type\" (dense, conv2d, maxpool, dropout, batchnorm, flatten, relu, sigmoid, tanh, softmax)")
+            throw fail(item, "a layer object needs \"type\" (dense, conv2d, maxpool, avgpool, globalavgpool, dropout, batchnorm, flatten, relu, leakyrelu, sigmoid, tanh, softmax)")
         }
         guard case .object(let members) = item.kind else { throw fail(item, "expected an object") }
         func allowed(_ keys: [String]) throws(Failure) {
@@ -188,8 +190,8 @@ struct ConfigFile {
             guard case .number(let n, _) = v.kind else { throw fail(v, "expected a number for \"\(key)\"") }
             return Float(n)
         }
-        func bool(_ key: String) throws(Failure) -> Bool {
-            guard let v = item[key] else { return true }
+        func bool(_ key: String, default fallback: Bool = true) throws(Failure) -> Bool {
+            guard let v = item[key] else { return fallback }
             guard case .bool(let b) = v.kind else { throw fail(v, "expected true or false for \"\(key)\"") }
             return b
         }
@@ -217,6 +219,20 @@ struct ConfigFile {
             let (ph, pw) = try pair("padding", default: (0, 0), minimum: 0)
             guard ph < kh, pw < kw else { throw fail(item, "max-pool padding must be smaller than the pool size") }
             return .maxPool(.init(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph, padWidth: pw))
+        case "avgpool", "avgpool2d", "averagepool":
+            try allowed(["size", "stride", "padding", "include_pad"])
+            let (kh, kw) = try pair("size", default: nil)
+            let (sh, sw) = try pair("stride", default: (kh, kw))
+            let (ph, pw) = try pair("padding", default: (0, 0), minimum: 0)
+            guard ph < kh, pw < kw else { throw fail(item, "average-pool padding must be smaller than the pool size") }
+            return .avgPool(AvgPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, padHeight: ph,
+                                         padWidth: pw, countIncludePad: try bool("include_pad", default: false)))
+        case "globalavgpool", "gap", "globalaveragepool": try allowed([]); return .globalAvgPool
+        case "leakyrelu", "leaky_relu":
+            try allowed(["alpha"])
+            let alpha = try float("alpha", default: LayerSpec.defaultLeakyReLUAlpha)
+            guard alpha.isFinite, alpha >= 0 else { throw fail(item["alpha"] ?? item, "expected the leaky ReLU slope \"alpha\" as a number ≥ 0") }
+            return .leakyRelu(alpha: alpha)
         case "dropout":
             try allowed(["rate", "convention"])
             let rate = try float("rate", default: 0.5)
@@ -238,7 +254,7 @@ struct ConfigFile {
         case "tanh": try allowed([]); return .tanh
         case "softmax": try allowed([]); return .softmax
         default:
-            throw fail(typeValue, "unknown layer type \"\(type)\"; expected dense, conv2d, maxpool, dropout, batchnorm, flatten, relu, sigmoid, tanh or softmax")
+            throw fail(typeValue, "unknown layer type \"\(type)\"; expected dense, conv2d, maxpool, avgpool, globalavgpool, dropout, batchnorm, flatten, relu, leakyrelu, sigmoid, tanh or softmax")
         }
     }
 }

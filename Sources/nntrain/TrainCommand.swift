@@ -27,6 +27,7 @@ struct Train: ParsableCommand {
         LAYERS (--layers, comma-separated; ':' separates an item's arguments):
           128  dense:128  128:nobias      dense layer, 128 outputs
           relu  sigmoid  tanh  softmax    activations (classifiers end N,softmax)
+          leakyrelu[:0.01]                leaky ReLU, slope for x < 0 (>= 0)
           flatten                         [C,H,W] -> [C*H*W] (auto before dense)
           dropout:0.5[:inverted|:scale]   dropout, inverted (default) or
                                           scale-at-inference
@@ -35,6 +36,10 @@ struct Train: ParsableCommand {
           conv:16:3[:stride=1][:pad=1|same][:nobias]
                                           conv2d, 16 filters, 3x3 (or 3x5) kernel
           maxpool:2[:stride=2][:pad=0]    max pooling (stride = size by default)
+          avgpool:2[:stride=2][:pad=0][:include-pad]
+                                          average pooling; include-pad divides
+                                          by the whole window, padding included
+          globalavgpool  gap              [C,H,W] -> [C,1,1], each channel's mean
         Conv layers need --input-shape CxHxW (e.g. 1x8x8); each row then holds \
         the pixels in C,H,W order.
 

@@ -36,7 +36,7 @@ final class FixtureTests: XCTestCase {
             keys.formUnion(model.metadata.entries.map(\.key))
             if let n = model.normalization { normalizations.insert("\(n.kind)-\(n.first.count == 1 ? "one" : "each")") }
         }
-        XCTAssertEqual(kinds.count, 10, "\(kinds)")
+        XCTAssertEqual(kinds.count, 13, "\(kinds)")
         XCTAssertEqual(conventions, [0, 1])
         XCTAssertEqual(axes, [0, 1])
         XCTAssertEqual(outputKinds, [0, 1, 2])

@@ -4,11 +4,13 @@ import XCTest
 
 /// Builds files chunk by chunk so tests can plant exactly one defect with valid CRCs elsewhere.
 struct FileBuilder {
-    var version: (UInt16, UInt16, UInt16, UInt16) = (1, 0, 1, 0)
+    var version: (UInt16, UInt16, UInt16, UInt16)
     var chunks: [(type: String, data: [UInt8])]
 
     init(_ model: ModelFile) throws {
         let bytes = try NNZWriter.encode(model)
+        let field = { (i: Int) in UInt16(bytes[8 + 2 * i]) | UInt16(bytes[9 + 2 * i]) << 8 }
+        version = (field(0), field(1), field(2), field(3)) // what the writer wrote
         chunks = []
         var position = 28
         while position < bytes.count {
@@ -131,18 +133,20 @@ final class HostileInputTests: XCTestCase {
         let error = try XCTUnwrap(decodeError(builder.bytes()))
         XCTAssertEqual(error.code, .unknownCriticalChunk)
         XCTAssertEqual(error.chunk, "QNTZ")
-        XCTAssertEqual(error.message, "unknown critical chunk QNTZ: the file is format 1.3, this reader knows format 1.0; a newer reader is needed")
+        XCTAssertEqual(error.message, "unknown critical chunk QNTZ: the file is format 1.3, this reader knows format 1.1; a newer reader is needed")
     }
 
     func testNewerMinimumReaderVersionIsRefused() throws {
         var builder = try FileBuilder(tinyModel())
-        builder.version = (1, 1, 1, 1)
+        builder.version = (1, 2, 1, 2)
         XCTAssertEqual(decodeError(builder.bytes())?.message,
-                       "the file is format 1.1 and needs a reader for format 1.1 or newer; this reader supports 1.0")
+                       "the file is format 1.2 and needs reader 1.2; this reader implements format 1.1")
         builder.version = (2, 0, 2, 0)
+        XCTAssertEqual(decodeError(builder.bytes())?.message, "the file is format 2.0, a newer major version; this reader implements format 1.1")
+        builder.version = (2, 0, 1, 0)
         XCTAssertEqual(decodeError(builder.bytes())?.code, .unsupportedVersion)
-        builder.version = (1, 1, 1, 0)
-        XCTAssertEqual(try NNZReader.decode(builder.bytes()).formatVersion, FormatVersion(major: 1, minor: 1))
+        builder.version = (1, 3, 1, 0)
+        XCTAssertEqual(try NNZReader.decode(builder.bytes()).formatVersion, FormatVersion(major: 1, minor: 3))
     }
 
     func testDecompressionBombIsRefusedBeforeInflating() throws {

@@ -28,8 +28,9 @@ func filledTensors(_ model: ModelFile) -> [Tensor] {
     }
 }
 
-/// A model that uses every layer kind, both dropout conventions, both batch-norm axes,
-/// normalization, every well-known metadata key, free keys of every type and a self-test.
+/// A model that uses every layer kind of format 1.0 (so it is a 1.0 file; `newKindsModel()` has
+/// the kinds 1.1 added), both dropout conventions, both batch-norm axes, normalization, every
+/// well-known metadata key, free keys of every type and a self-test.
 func everythingModel() -> ModelFile {
     var model = ModelFile(
         inputShape: [2, 6, 6],

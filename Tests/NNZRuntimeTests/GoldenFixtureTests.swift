@@ -1,5 +1,6 @@
 import Foundation
 import NNZFormat
+import NNZKernels
 import XCTest
 @testable import NNZRuntime
 
@@ -13,6 +14,35 @@ func readNumericCSV(_ path: String) throws -> (header: [String], rows: [[Float]]
 }
 
 final class GoldenFixtureTests: XCTestCase {
+    /// Every fixture on every kernel path this CPU has (forced, as NNZ_KERNELS would): the
+    /// Python reference's outputs within 1e-5 and the stored self-test, the 1.1 kinds included.
+    func testEveryFixtureMatchesThePythonReferenceOnEveryKernelPath() throws {
+        let paths = [(NNZ_PATH_PORTABLE, "portable"), (NNZ_PATH_AVX2, "avx2"), (NNZ_PATH_AVX512, "avx512")]
+            .filter { nnz_kernels_path_supported(Int32($0.0)) != 0 }
+        XCTAssertGreaterThanOrEqual(paths.count, 1)
+        defer { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: RuntimeRepo.models)
+            .filter { $0.hasSuffix(".nnz") }.sorted()
+        XCTAssertTrue(names.contains("cnn_avgpool_leaky.nnz"))
+        for (id, pathName) in paths {
+            nnz_kernels_force_path(Int32(id))
+            XCTAssertEqual(Kernels.path, pathName)
+            for name in names {
+                let stem = String(name.dropLast(4))
+                let expectedPath = RuntimeRepo.models + "/\(stem).expected.csv"
+                guard FileManager.default.fileExists(atPath: expectedPath) else { continue }
+                let model = try Model(path: RuntimeRepo.models + "/" + name)
+                let input = try readNumericCSV(RuntimeRepo.models + "/\(stem).input.csv"), expected = try readNumericCSV(expectedPath)
+                var worst: Float = 0
+                for (row, want) in zip(try model.predict(rows: input.rows), expected.rows) {
+                    for (a, b) in zip(row, want) { worst = max(worst, abs(a - b)) }
+                }
+                XCTAssertLessThanOrEqual(worst, 1e-5, "\(name) on \(pathName): max abs diff \(worst)")
+                if let report = model.runSelfTest() { XCTAssertTrue(report.passed, "\(name) on \(pathName) self-test: \(report)") }
+            }
+        }
+    }
+
     /// Every shipped model reproduces the Python reference's outputs within 1e-5.
     func testEveryFixtureModelMatchesThePythonReference() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: RuntimeRepo.models)
@@ -40,6 +70,7 @@ final class GoldenFixtureTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 6)
-        XCTAssertEqual(kinds, ["dense", "conv2d", "maxpool", "flatten", "relu", "sigmoid", "tanh", "softmax", "dropout", "batchnorm"])
+        XCTAssertEqual(kinds, ["dense", "conv2d", "maxpool", "flatten", "relu", "sigmoid", "tanh", "softmax", "dropout", "batchnorm",
+                               "avgpool", "globalavgpool", "leakyrelu"])
     }
 }

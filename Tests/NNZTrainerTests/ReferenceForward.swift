@@ -71,9 +71,37 @@ enum ReferenceForward {
                 }
                 x = y
                 shape = [ch, oh, ow]
+            case .avgPool(let p):
+                let (ch, h, w) = (shape[0], shape[1], shape[2])
+                let oh = (h + 2 * p.padHeight - p.kernelHeight) / p.strideHeight + 1
+                let ow = (w + 2 * p.padWidth - p.kernelWidth) / p.strideWidth + 1
+                var y = [Double](repeating: 0, count: ch * oh * ow)
+                for c in 0..<ch {
+                    for r in 0..<oh {
+                        for s in 0..<ow {
+                            var sum = 0.0, real = 0
+                            for u in 0..<p.kernelHeight {
+                                for v in 0..<p.kernelWidth {
+                                    let yy = r * p.strideHeight - p.padHeight + u, xx = s * p.strideWidth - p.padWidth + v
+                                    guard yy >= 0, yy < h, xx >= 0, xx < w else { continue }
+                                    sum += x[(c * h + yy) * w + xx]
+                                    real += 1
+                                }
+                            }
+                            y[(c * oh + r) * ow + s] = sum / Double(p.countIncludePad ? p.kernelHeight * p.kernelWidth : real)
+                        }
+                    }
+                }
+                x = y
+                shape = [ch, oh, ow]
+            case .globalAvgPool:
+                let (ch, per) = (shape[0], shape[1] * shape[2])
+                x = (0..<ch).map { c in x[(c * per)..<((c + 1) * per)].reduce(0, +) / Double(per) }
+                shape = [ch, 1, 1]
             case .flatten:
                 shape = [x.count]
             case .relu: x = x.map { max(0, $0) }
+            case .leakyRelu(let alpha): x = x.map { $0 >= 0 ? $0 : Double(alpha) * $0 }
             case .sigmoid: x = x.map { 1 / (1 + exp(-$0)) }
             case .tanh: x = x.map { Foundation.tanh($0) }
             case .softmax:

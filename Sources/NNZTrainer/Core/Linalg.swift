@@ -53,6 +53,36 @@ enum Linalg {
                             Int32(strideH), Int32(strideW), Int32(padH), Int32(padW), Int32(outH), Int32(outW), output, argmax)
     }
 
+    /// Average pooling of `batch` `[channels, height, width]` samples (`nnz_avgpool_forward`):
+    /// each window's in-image values summed in row-major order, divided by `kernelH · kernelW`
+    /// when `includePad`, else by their count. The runtime's NHWC kernel gives the same bits.
+    static func avgPoolForward(
+        _ input: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int, outH: Int, outW: Int,
+        includePad: Bool, _ output: UnsafeMutablePointer<Float>
+    ) {
+        nnz_avgpool_forward(Int32(batch), Int32(channels), Int32(height), Int32(width), input, Int32(kernelH), Int32(kernelW),
+                            Int32(strideH), Int32(strideW), Int32(padH), Int32(padW), Int32(outH), Int32(outW),
+                            includePad ? 1 : 0, output)
+    }
+
+    /// The gradient of ``avgPoolForward``: `inputGradient` (overwritten) receives, per input
+    /// value, the output gradient of every window holding it divided by that window's divisor.
+    static func avgPoolBackward(
+        _ outputGradient: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
+        kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int, outH: Int, outW: Int,
+        includePad: Bool, _ inputGradient: UnsafeMutablePointer<Float>
+    ) {
+        nnz_avgpool_backward(Int32(batch), Int32(channels), Int32(height), Int32(width), outputGradient, Int32(kernelH),
+                             Int32(kernelW), Int32(strideH), Int32(strideW), Int32(padH), Int32(padW), Int32(outH), Int32(outW),
+                             includePad ? 1 : 0, inputGradient)
+    }
+
+    /// `y = x` for `x ≥ 0`, else `alpha · x` (`nnz_leaky_relu`).
+    static func leakyRelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, alpha: Float) {
+        nnz_leaky_relu(x, y, count, alpha)
+    }
+
     static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         nnz_relu(x, y, count)
     }

@@ -1,6 +1,6 @@
 import NNZFormat
 
-/// What ReLU, sigmoid and tanh share: the output has the input's shape, forward applies the
+/// What ReLU, leaky ReLU, sigmoid and tanh share: the output has the input's shape, forward applies the
 /// function to every value and keeps the output, backward computes `dx` from `dy` and that
 /// stored output. A subclass names its format layer and supplies the two loops.
 public class ElementwiseActivation: TrainableLayer {

@@ -13,6 +13,9 @@ import NNZFormat
 /// | `batchnorm`, `bn`, `batchnorm:momentum=0.9:eps=1e-5` | batch normalization (axis from the input shape) |
 /// | `conv:16:3`, `conv:16:3x5:stride=2:pad=1`, `conv:8:3:pad=same:nobias` | conv2d, 16 filters, 3×3 kernel |
 /// | `maxpool:2`, `maxpool:3:stride=2:pad=1` | max pooling (stride defaults to the kernel size) |
+/// | `avgpool:2`, `avgpool:3:stride=2:pad=1`, `avgpool:3:stride=2:pad=1:include-pad` | average pooling; the divisor is the window's real positions, or kernel_h·kernel_w with `include-pad` |
+/// | `globalavgpool`, `gap` | `[C, H, W]` → `[C, 1, 1]`, each channel's mean |
+/// | `leakyrelu`, `leakyrelu:0.1` | leaky ReLU, slope alpha (default 0.01, ≥ 0) for negative inputs |
 ///
 /// ```swift
 /// let specs = try LayerSpec.parseList("conv:16:3:pad=1,batchnorm,relu,maxpool:2,flatten,64,relu,10,softmax")
@@ -21,11 +24,17 @@ public enum LayerSpec: Equatable, Sendable {
     case dense(units: Int, bias: Bool)
     case conv2d(Convolution)
     case maxPool(Pooling)
+    /// Average pooling, the file format's own description.
+    case avgPool(AvgPoolLayer)
+    /// `[C, H, W]` → `[C, 1, 1]`.
+    case globalAvgPool
     case flatten
     case relu
     case sigmoid
     case tanh
     case softmax
+    /// Leaky ReLU with slope `alpha` (≥ 0) for negative inputs.
+    case leakyRelu(alpha: Float)
     /// `convention` nil means the network's default convention.
     case dropout(rate: Float, convention: DropoutConvention?)
     case batchNorm(momentum: Float, epsilon: Float)
@@ -75,6 +84,14 @@ public enum LayerSpec: Equatable, Sendable {
     /// Default batch-norm settings: momentum 0.9, epsilon 1e-5.
     public static let batchNorm = LayerSpec.batchNorm(momentum: 0.9, epsilon: 1e-5)
 
+    /// The slope `leakyrelu` takes when none is given (PyTorch's and Keras's default).
+    public static let defaultLeakyReLUAlpha: Float = 0.01
+
+    /// `SIZE`, `HxW`: a window size or stride as the syntax writes it.
+    private static func pairText(_ height: Int, _ width: Int) -> String {
+        height == width ? "\(height)" : "\(height)x\(width)"
+    }
+
     /// Short text for this layer in the `--layers` syntax.
     public var text: String {
         switch self {
@@ -90,6 +107,14 @@ public enum LayerSpec: Equatable, Sendable {
             if p.strideHeight != p.kernelHeight || p.strideWidth != p.kernelWidth { s += ":stride=\(p.strideHeight == p.strideWidth ? "\(p.strideHeight)" : "\(p.strideHeight)x\(p.strideWidth)")" }
             if p.padHeight != 0 || p.padWidth != 0 { s += ":pad=\(p.padHeight == p.padWidth ? "\(p.padHeight)" : "\(p.padHeight)x\(p.padWidth)")" }
             return s
+        case .avgPool(let p):
+            var s = "avgpool:" + Self.pairText(p.kernelHeight, p.kernelWidth)
+            if p.strideHeight != p.kernelHeight || p.strideWidth != p.kernelWidth { s += ":stride=" + Self.pairText(p.strideHeight, p.strideWidth) }
+            if p.padHeight != 0 || p.padWidth != 0 { s += ":pad=" + Self.pairText(p.padHeight, p.padWidth) }
+            if p.countIncludePad { s += ":include-pad" }
+            return s
+        case .globalAvgPool: return "globalavgpool"
+        case .leakyRelu(let alpha): return alpha == Self.defaultLeakyReLUAlpha ? "leakyrelu" : "leakyrelu:\(alpha)"
         case .flatten: return "flatten"
         case .relu: return "relu"
         case .sigmoid: return "sigmoid"
@@ -177,6 +202,14 @@ public enum LayerSpec: Equatable, Sendable {
         case "tanh": return try noArguments(.tanh)
         case "softmax": return try noArguments(.softmax)
         case "flatten": return try noArguments(.flatten)
+        case "globalavgpool", "gap", "globalaveragepool": return try noArguments(.globalAvgPool)
+        case "leakyrelu", "leaky_relu":
+            guard arguments.count <= 1 else { throw fail("expected leakyrelu[:ALPHA]") }
+            guard let first = arguments.first else { return .leakyRelu(alpha: defaultLeakyReLUAlpha) }
+            guard let alpha = Float(first), alpha.isFinite, alpha >= 0 else {
+                throw fail("expected the leaky ReLU slope as a number ≥ 0, found \"\(first)\"")
+            }
+            return .leakyRelu(alpha: alpha)
         case "dropout":
             guard arguments.count <= 2 else { throw fail("expected dropout:RATE[:inverted|:scale]") }
             var rate: Float = 0.5
@@ -231,8 +264,18 @@ public enum LayerSpec: Equatable, Sendable {
             if let p = options["pad"] ?? options["padding"] { (pool.padHeight, pool.padWidth) = try pair(p, "the padding", allowZero: true) }
             guard pool.padHeight < kh, pool.padWidth < kw else { throw fail("max-pool padding must be smaller than the pool size") }
             return .maxPool(pool)
+        case "avgpool", "avgpool2d", "averagepool":
+            guard arguments.count >= 1 else { throw fail("expected avgpool:SIZE[:stride=S][:pad=P][:include-pad]") }
+            let (kh, kw) = try pair(arguments[0], "the pool size")
+            let options = try keyValues(arguments[1...], allowed: ["stride", "pad", "padding"], flags: ["include-pad"])
+            var pool = AvgPoolLayer(kernelHeight: kh, kernelWidth: kw, strideHeight: kh, strideWidth: kw)
+            if let s = options["stride"] { (pool.strideHeight, pool.strideWidth) = try pair(s, "the stride") }
+            if let p = options["pad"] ?? options["padding"] { (pool.padHeight, pool.padWidth) = try pair(p, "the padding", allowZero: true) }
+            guard pool.padHeight < kh, pool.padWidth < kw else { throw fail("average-pool padding must be smaller than the pool size") }
+            pool.countIncludePad = options["include-pad"] != nil
+            return .avgPool(pool)
         default:
-            throw fail("unknown layer \"\(parts[0])\"; expected a width (e.g. 128), relu, sigmoid, tanh, softmax, flatten, dropout:RATE, batchnorm, conv:FILTERS:KERNEL or maxpool:SIZE")
+            throw fail("unknown layer \"\(parts[0])\"; expected a width (e.g. 128), relu, leakyrelu, sigmoid, tanh, softmax, flatten, dropout:RATE, batchnorm, conv:FILTERS:KERNEL, maxpool:SIZE, avgpool:SIZE or globalavgpool")
         }
     }
 

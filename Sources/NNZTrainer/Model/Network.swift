@@ -66,8 +66,22 @@ public final class Network {
                     throw fail("a \(p.kernelHeight)x\(p.kernelWidth) window does not fit a \(shape[1])x\(shape[2]) input")
                 }
                 layer = MaxPool(input: shape, pooling: p)
+            case .avgPool(let p):
+                guard shape.count == 3 else { throw fail("average pooling needs a [channels, height, width] input, but the input here is \(shape)") }
+                guard p.padHeight < p.kernelHeight, p.padWidth < p.kernelWidth else { throw fail("average-pool padding must be smaller than the pool size") }
+                guard windowOutput(shape[1], p.kernelHeight, p.strideHeight, p.padHeight) != nil,
+                      windowOutput(shape[2], p.kernelWidth, p.strideWidth, p.padWidth) != nil else {
+                    throw fail("a \(p.kernelHeight)x\(p.kernelWidth) window does not fit a \(shape[1])x\(shape[2]) input")
+                }
+                layer = AvgPool(input: shape, pooling: p)
+            case .globalAvgPool:
+                guard shape.count == 3 else { throw fail("global average pooling needs a [channels, height, width] input, but the input here is \(shape)") }
+                layer = GlobalAvgPool(input: shape)
             case .flatten: layer = Flatten(input: shape)
             case .relu: layer = ReLU(input: shape)
+            case .leakyRelu(let alpha):
+                guard alpha.isFinite, alpha >= 0 else { throw fail("the leaky ReLU slope must be a finite number ≥ 0, got \(alpha)") }
+                layer = LeakyReLU(input: shape, alpha: alpha)
             case .sigmoid: layer = Sigmoid(input: shape)
             case .tanh: layer = Tanh(input: shape)
             case .softmax:
@@ -144,6 +158,8 @@ public final class Network {
         case .maxPool(let p):
             return LayerSpec.maxPool(.init(kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight,
                                            strideWidth: p.strideWidth, padHeight: p.padHeight, padWidth: p.padWidth)).text
+        case .avgPool(let p): return LayerSpec.avgPool(p).text
+        case .leakyRelu(let alpha): return LayerSpec.leakyRelu(alpha: alpha).text
         case .dropout(let d): return LayerSpec.dropout(rate: d.ratio, convention: d.convention).text
         case .batchNorm(let b): return LayerSpec.batchNorm(momentum: b.momentum, epsilon: b.epsilon).text
         default: return layer.kindName
