@@ -357,7 +357,8 @@ final class GraphWalker {
         let props = Dictionary(proto.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         var metadata = Metadata()
         let carried = NNZMetadataProps.decode(props)
-        if !carried.isEmpty {
+        if props[NNZMetadataProps.outputKindKey] != nil {
+            // Written by nnz: its META comes back exactly (possibly empty).
             for (k, v) in carried { metadata[k] = v }
         } else {
             if !graph.name.isEmpty { metadata[Metadata.Key.name] = .string(graph.name) }

@@ -468,7 +468,8 @@ extension GraphWalker {
         var axis = Int(try a.int("axis", default: 1))
         if axis < 0 { axis += shape.count + 1 }
         guard axis == 1 else { throw fail("Flatten with axis \(axis) folds the batch axis; supported: axis 1") }
-        if shape.count == 3 { try appendLayer(.flatten, [:]) }
+        // Kept even on a flat input (where it is the identity), so an nnz export comes back as it was.
+        try appendLayer(.flatten, [:])
         advance(to: node.output[0], at: index)
     }
 
