@@ -1,4 +1,4 @@
-/// The hard limits of format 1.0 (docs/FORMAT.md §9). A reader refuses anything beyond them
+/// The hard limits of format 1.x (docs/FORMAT.md §9; 1.1 changed none). A reader refuses anything beyond them
 /// before allocating; the writer refuses to produce it.
 public enum Limits {
     /// Bytes before the first chunk.
@@ -40,7 +40,7 @@ public enum Limits {
 /// The 8-byte signature `\x89NNZ\r\n\x1a\n`.
 public let nnzSignature: [UInt8] = [0x89, 0x4E, 0x4E, 0x5A, 0x0D, 0x0A, 0x1A, 0x0A]
 
-/// The chunk types of format 1.0.
+/// The chunk types of format 1.x (1.1 added none).
 enum ChunkType {
     static let architecture = "ARCH"
     static let tensor = "TNSR"

@@ -221,6 +221,28 @@ final class NNInferCLITests: XCTestCase {
                        ["dense", "relu", "dropout", "batchnorm", "dense", "sigmoid", "dense", "tanh", "dense", "softmax"])
         XCTAssertEqual((object["self_test"] as! [String: Any])["passed"] as? Bool, true)
     }
+
+    /// The layer kinds of format 1.1 in `inspect` (their hyper-parameters in a few words) and
+    /// `verify`; a file needing a newer reader is refused naming the version.
+    func testInspectAndVerifyAFormat11File() throws {
+        let path = Self.models + "/cnn_avgpool_leaky.nnz"
+        let inspect = try run(["inspect", path])
+        XCTAssertEqual(inspect.exitCode, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.hasPrefix("Model avgpool-leaky-cnn: format 1.1, 5,624 bytes\n"), inspect.stdout)
+        for row in ["   1  leakyrelu alpha 0.1                         [4, 9, 9]          0\n",
+                    "   2  avgpool 3x3 stride 2,2 pad 1,1 exclude-pad  [4, 5, 5]          0\n",
+                    "   4  avgpool 2x3 stride 1,2 pad 1,1 include-pad  [6, 5, 2]          0\n",
+                    "   6  globalavgpool                               [6, 1, 1]          0\n"] {
+            XCTAssertTrue(inspect.stdout.contains(row), "missing \(row.debugDescription) in\n\(inspect.stdout)")
+        }
+        let verify = try run(["verify", path])
+        XCTAssertEqual(verify.exitCode, 0, verify.stderr)
+        XCTAssertTrue(verify.stdout.hasPrefix("\(path): ok (format 1.1, 13 chunks, CRC-32 checks passed, self-test 4 rows"), verify.stdout)
+        let newer = repositoryRoot + "/Fixtures/hostile/needs_reader_1_2.nnz"
+        let refused = try run(["verify", newer])
+        XCTAssertEqual(refused.exitCode, 1)
+        XCTAssertEqual(refused.stdout, "\(newer): FAILED: byte 12: the file is format 1.2 and needs reader 1.2; this reader implements format 1.1\n")
+    }
 }
 
 /// The README's first command, run exactly as written there, from the repository root.

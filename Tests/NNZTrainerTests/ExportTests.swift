@@ -83,6 +83,37 @@ final class ExportTests: XCTestCase {
         try assertEvaluationMatchesFile(trainedMoons("6,relu,2", normalization: .none))
     }
 
+    /// The layer kinds of format 1.1 in a trained CNN: the exported file is a 1.1 file whose
+    /// runtime outputs are the trainer's evaluation, bit for bit, and the Double reference's.
+    func testTheFormat11KindsTrainAndExport() throws {
+        var random = RandomGenerator(seed: 12)
+        var features: [Float] = []
+        var labels: [Int32] = []
+        for i in 0..<60 {
+            let label = Int32(i % 3)
+            for p in 0..<36 { features.append(Float(p / 6 == Int(label) * 2 ? 6 : -2) + 3 * random.nextFloat()) }
+            labels.append(label)
+        }
+        let data = Dataset(featureNames: (0..<36).map { "p\($0)" }, sampleShape: [1, 6, 6], features: features,
+                           targets: .classes(labels, labels: ["a", "b", "c"]))
+        var job = TrainingJob(layers: try LayerSpec.parseList(
+            "conv:4:3:pad=1,leakyrelu:0.1,avgpool:3:stride=2:pad=1,conv:3:2,avgpool:2:stride=1:pad=1:include-pad,leakyrelu,gap,8,leakyrelu:0.2,3,softmax"))
+        job.training.epochs = 3
+        job.training.batchSize = 16
+        job.normalization = .standard
+        let trained = try job.run(on: data)
+        try assertEvaluationMatchesFile(trained)
+        let file = trained.modelFile()
+        XCTAssertEqual(file.minimumReaderVersion, .v1_1)
+        XCTAssertEqual(Array(try NNZWriter.encode(file)[8..<16]), [1, 0, 1, 0, 1, 0, 1, 0])
+        XCTAssertEqual(file.layers.map(\.kindName), ["conv2d", "leakyrelu", "avgpool", "conv2d", "avgpool", "leakyrelu", "globalavgpool",
+                                                     "flatten", "dense", "leakyrelu", "dense", "softmax"])
+        XCTAssertEqual(file.metadata["training.layers"], .string(
+            "conv:4:3:pad=1,leakyrelu:0.1,avgpool:3:stride=2:pad=1,conv:3:2,avgpool:2:stride=1:pad=1:include-pad,leakyrelu,globalavgpool,flatten,8,leakyrelu:0.2,3,softmax"))
+        // Without them a trained model stays a 1.0 file.
+        XCTAssertEqual(Array(try NNZWriter.encode(trainedCNN().modelFile())[8..<16]), [1, 0, 0, 0, 1, 0, 0, 0])
+    }
+
     func testSameSeedGivesByteIdenticalFilesAndAnotherSeedDoesNot() throws {
         let a = try NNZWriter.encode(trainedCNN(seed: 4).modelFile())
         let b = try NNZWriter.encode(trainedCNN(seed: 4).modelFile())

@@ -107,6 +107,28 @@ final class GradientCheckTests: XCTestCase {
         check(try layer([1, 5, 5], "maxpool:3:stride=2:pad=1"), input: spread(50, seed: 7), batch: 2, name: "maxpool 3 stride 2 pad 1")
     }
 
+    func testAvgPool() throws {
+        check(try layer([2, 4, 4], "avgpool:2"), input: randomValues(64, seed: 30), batch: 2, name: "avgpool 2")
+        check(try layer([1, 5, 5], "avgpool:3:stride=2:pad=1"), input: randomValues(50, seed: 31), batch: 2,
+              name: "avgpool 3 stride 2 pad 1 exclude-pad")
+        check(try layer([2, 5, 4], "avgpool:3x2:stride=1x2:pad=1:include-pad"), input: randomValues(80, seed: 32), batch: 2,
+              name: "avgpool 3x2 stride 1x2 pad 1 include-pad")
+        check(try layer([1, 4, 5], "avgpool:2:stride=1:pad=1"), input: randomValues(40, seed: 33), batch: 2,
+              name: "avgpool 2 stride 1 pad 1 exclude-pad (overlapping windows)")
+    }
+
+    func testGlobalAvgPool() throws {
+        check(try layer([3, 3, 4], "globalavgpool"), input: randomValues(72, seed: 34), batch: 2, name: "globalavgpool")
+        check(try network([2, 3, 3], "gap,4").layers[2], input: randomValues(4, seed: 35), batch: 2, name: "dense after gap")
+    }
+
+    func testLeakyReLU() throws {
+        check(try layer([6], "leakyrelu"), input: valuesAwayFromZero(18, seed: 36), batch: 3, name: "leakyrelu 0.01")
+        check(try layer([6], "leakyrelu:0.3"), input: valuesAwayFromZero(18, seed: 37), batch: 3, name: "leakyrelu 0.3")
+        check(try layer([2, 3, 3], "leakyrelu:1.5"), input: valuesAwayFromZero(36, seed: 38), batch: 2, name: "leakyrelu 1.5 on images")
+        check(try layer([6], "leakyrelu:0"), input: valuesAwayFromZero(18, seed: 39), batch: 3, name: "leakyrelu 0 (relu)")
+    }
+
     func testFlatten() throws {
         check(try network([2, 3, 3], "flatten,4").layers[1], input: randomValues(36, seed: 8), batch: 2, name: "dense after flatten")
         let flatten = try layer([2, 3, 3], "flatten")

@@ -76,6 +76,31 @@ final class LayerBehaviourTests: XCTestCase {
         XCTAssertEqual(y, [-5, -5, -6, -5, -5, -6, -7, -7, -8], "all-negative inputs: padding (0) must not win")
     }
 
+    /// A 3×3 image 1…9, 2×2 windows at stride 2 with padding 1 hold {1}, {2, 3}, {4, 7},
+    /// {5, 6, 8, 9}: divided by their real count, or by 4 with include-pad.
+    func testAveragePoolDivisors() throws {
+        let x: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        let exclude = try network([1, 3, 3], "avgpool:2:pad=1,flatten").layers[0]
+        XCTAssertEqual(exclude.outputShape, [1, 2, 2])
+        XCTAssertEqual(exclude.run(x, batch: 1, mode: .training), [1, 2.5, 5.5, 7])
+        let include = try network([1, 3, 3], "avgpool:2:pad=1:include-pad,flatten").layers[0]
+        XCTAssertEqual(include.run(x, batch: 1, mode: .evaluation), [0.25, 1.25, 2.75, 7])
+        // Backward spreads each output gradient over its window's real positions.
+        _ = exclude.run(x, batch: 1, mode: .training)
+        XCTAssertEqual(exclude.runBackward([1, 2, 4, 8], batch: 1), [1, 1, 1, 2, 2, 2, 2, 2, 2])
+        let gap = try network([2, 3, 3], "gap,flatten").layers[0]
+        XCTAssertEqual(gap.outputShape, [2, 1, 1])
+        XCTAssertEqual(gap.run(x + x.map { -2 * $0 }, batch: 1, mode: .training), [5, -10])
+        XCTAssertEqual(gap.runBackward([9, -18], batch: 1), [Float](repeating: 1, count: 9) + [Float](repeating: -2, count: 9))
+    }
+
+    func testLeakyReLUForwardAndGradient() throws {
+        let leaky = try network([4], "leakyrelu:0.5").layers[0]
+        XCTAssertEqual(leaky.run([-2, -0.5, 0, 3], batch: 1, mode: .training), [-1, -0.25, 0, 3])
+        XCTAssertEqual(leaky.runBackward([1, 1, 1, 1], batch: 1), [0.5, 0.5, 0.5, 1], "the slope at 0 is alpha, as in PyTorch")
+        XCTAssertEqual(leaky.formatLayer, .leakyRelu(alpha: 0.5))
+    }
+
     func testConvolutionMatchesDirectCrossCorrelation() throws {
         let conv = try network([2, 5, 4], "conv:3:3x2:stride=2x1:pad=1x0,flatten").layers[0] as! Conv2D
         let x = randomValues(2 * 2 * 5 * 4, seed: 30)
@@ -141,6 +166,13 @@ final class LayerBehaviourTests: XCTestCase {
         }
         XCTAssertThrowsError(try network([1, 3, 3], "conv:2:5,2")) { XCTAssertTrue("\($0)".contains("does not fit"), "\($0)") }
         XCTAssertThrowsError(try network([1, 4, 4], "conv:2:3")) { XCTAssertTrue("\($0)".contains("must be flat"), "\($0)") }
+        XCTAssertThrowsError(try network([4], "gap,2")) {
+            XCTAssertEqual("\($0)", "layer 1: globalavgpool: global average pooling needs a [channels, height, width] input, but the input here is [4]")
+        }
+        XCTAssertThrowsError(try network([1, 3, 3], "avgpool:5,2")) { XCTAssertTrue("\($0)".contains("does not fit"), "\($0)") }
+        XCTAssertThrowsError(try Network(inputShape: [4], layers: [.leakyRelu(alpha: -1), .dense(units: 2, bias: true)])) {
+            XCTAssertEqual("\($0)", "layer 1: leakyrelu:-1.0: the leaky ReLU slope must be a finite number ≥ 0, got -1.0")
+        }
         // A dense layer after an image gets a flatten in front of it.
         XCTAssertEqual(try network([1, 4, 4], "conv:2:3,5").layers.map(\.formatLayer.kindName), ["conv2d", "flatten", "dense"])
     }

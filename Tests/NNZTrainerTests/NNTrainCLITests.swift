@@ -159,6 +159,40 @@ final class NNTrainCLITests: XCTestCase {
         XCTAssertEqual(model.metadata["training.optimizer"], .string("momentum"))
     }
 
+    /// The format 1.1 kinds from a config file's layer objects and from --layers; the written
+    /// model is a 1.1 file.
+    func testConfigAndLayersWithAveragePoolingAndLeakyReLU() throws {
+        let config = write("gap.json", """
+        {
+          "target": "label",
+          "input_shape": [1, 8, 8],
+          "layers": ["conv:4:3:pad=1", {"type": "leakyrelu", "alpha": 0.2}, {"type": "avgpool", "size": 2, "padding": 1, "include_pad": true},
+                     {"type": "avgpool", "size": 3, "stride": 1}, {"type": "globalavgpool"}, 10, "softmax"],
+          "epochs": 1, "batch_size": 64, "seed": 1
+        }
+        """)
+        let run = try nntrain([fixturesDirectory + "/digits_test.csv", "--config", config, "-o", "gap.nnz"])
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let model = try NNZReader.read(path: temporary + "/gap.nnz")
+        XCTAssertEqual(model.formatVersion, .v1_1)
+        XCTAssertEqual(model.layers, [
+            .conv2d(Conv2DLayer(inChannels: 1, outChannels: 4, kernelHeight: 3, kernelWidth: 3, padHeight: 1, padWidth: 1)),
+            .leakyRelu(alpha: 0.2),
+            .avgPool(AvgPoolLayer(kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, padHeight: 1, padWidth: 1, countIncludePad: true)),
+            .avgPool(AvgPoolLayer(kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1)),
+            .globalAvgPool, .flatten, .dense(DenseLayer(inputs: 4, outputs: 10)), .softmax,
+        ])
+        let flags = try nntrain([fixturesDirectory + "/digits_test.csv", "--target", "label", "--input-shape", "1x8x8", "--epochs", "1",
+                                 "--layers", "conv:4:3,leakyrelu,avgpool:2:stride=1:pad=1,gap,10,softmax", "-o", "flags.nnz"])
+        XCTAssertEqual(flags.exitCode, 0, flags.stderr)
+        XCTAssertEqual(try NNZReader.read(path: temporary + "/flags.nnz").layers.map(\.kindName),
+                       ["conv2d", "leakyrelu", "avgpool", "globalavgpool", "flatten", "dense", "softmax"])
+        let bad = write("bad-alpha.json", "{\"target\": \"label\", \"layers\": [{\"type\": \"leakyrelu\", \"alpha\": -1}, 2, \"softmax\"]}")
+        let refused = try nntrain([moons, "--config", bad])
+        XCTAssertEqual(refused.exitCode, 65, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("expected the leaky ReLU slope \"alpha\" as a number ≥ 0"), refused.stderr)
+    }
+
     func testConfigErrorsNameLineAndColumn() throws {
         let config = write("bad.json", "{\n  \"epochs\": \"ten\"\n}\n")
         let run = try nntrain([moons, "--config", config])

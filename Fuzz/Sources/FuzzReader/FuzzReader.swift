@@ -19,10 +19,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                  "the reader accepted a model that in-memory validation refuses or shapes differently")
     // Re-encoding what was read must give a file that reads back to the same bytes. (Compared as
     // bytes, not as ModelFile values: a tensor may hold NaN, which is never == itself. The writer
-    // writes its own format version, so a 1.1 file comes back as 1.0.)
+    // writes the lowest version that describes the model, so a 1.3 file of 1.0 kinds comes back
+    // as 1.0.)
     if let again = try? NNZWriter.encode(file) {
         let back = try? NNZReader.decode(again)
-        precondition(back?.formatVersion == FormatVersion.current, "re-encoded model does not read back")
+        precondition(back?.formatVersion == file.minimumReaderVersion, "re-encoded model does not read back")
         precondition(back.flatMap { try? NNZWriter.encode($0) } == again, "re-encoded model reads back differently")
     }
     let cost = runCost(validated)
@@ -50,6 +51,13 @@ func runCost(_ model: ValidatedModel) -> (values: Int, multiplyAdds: Int) {
             multiplyAdds += outputCount * perOutput
         case .dense(let d):
             multiplyAdds += d.inputs * d.outputs
+        case .maxPool(let p):
+            // Pooling windows have no tensor to bound them: kernel_h·kernel_w may reach 2^49.
+            multiplyAdds = saturatingSum(multiplyAdds, saturatingProduct(outputCount, p.kernelHeight, p.kernelWidth))
+        case .avgPool(let p):
+            multiplyAdds = saturatingSum(multiplyAdds, saturatingProduct(outputCount, p.kernelHeight, p.kernelWidth))
+        case .globalAvgPool:
+            multiplyAdds += input.reduce(1, *)
         default:
             multiplyAdds += outputCount
         }
@@ -82,3 +90,14 @@ let rawMutationOnly: Bool = getenv("NNZ_FUZZ_RAW").map { String(cString: $0) == 
 /// FORMAT.md §1's check value: a wrong CRC would silently turn every re-framed file back into a
 /// checksum failure.
 let crcMatchesTheSpec = CRC32.of(Array("123456789".utf8)) == 0xCBF4_3926
+
+/// `a + b`, or `Int.max` when it overflows.
+func saturatingSum(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? .max : sum
+}
+
+/// The product of `factors`, or `Int.max` when it overflows.
+func saturatingProduct(_ factors: Int...) -> Int {
+    factors.reduce(1) { let (p, overflow) = $0.multipliedReportingOverflow(by: $1); return overflow ? .max : p }
+}

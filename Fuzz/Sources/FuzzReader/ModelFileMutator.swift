@@ -195,6 +195,12 @@ struct ArchSummary {
                 for name in ["gamma", "beta", "running_mean", "running_var"] {
                     tensors.append((prefix + name, [c[0]], name == "running_var"))
                 }
+            case 11: // avgpool (format 1.1): the six window fields, count_include_pad
+                guard u32s(6) != nil, flag() != nil else { return }
+            case 12: // globalavgpool
+                break
+            case 13: // leakyrelu: f32 alpha
+                at += 4
             default:
                 return
             }

@@ -23,6 +23,9 @@ public struct AvgPoolLayer: Equatable, Sendable {
     public var padWidth: Int
     /// Whether padded positions count in the divisor (ONNX `count_include_pad = 1`).
     public var countIncludePad: Bool
+    /// A `kernelHeight × kernelWidth` window at the given stride, with `padHeight` rows and
+    /// `padWidth` columns of padding (each smaller than the kernel), dividing by the real
+    /// positions unless `countIncludePad`.
     public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
                 padHeight: Int = 0, padWidth: Int = 0, countIncludePad: Bool = false) {
         self.kernelHeight = kernelHeight

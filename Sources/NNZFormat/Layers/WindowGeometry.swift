@@ -8,7 +8,7 @@ public func windowOutput(_ n: Int, _ kernel: Int, _ stride: Int, _ pad: Int) -> 
     return span / stride + 1
 }
 
-/// The six fields a window layer (conv2d, max-pool) stores in ARCH after its own: kernel,
+/// The six fields a window layer (conv2d, max-pool, average pool) stores in ARCH after its own: kernel,
 /// stride and padding, each height then width (docs/FORMAT.md §3).
 struct WindowFields {
     var kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth: Int

@@ -25,7 +25,7 @@ public enum LayerSpec: Equatable, Sendable {
     case conv2d(Convolution)
     case maxPool(Pooling)
     /// Average pooling, the file format's own description.
-    case avgPool(AvgPoolLayer)
+    case avgPool(AveragePooling)
     /// `[C, H, W]` → `[C, 1, 1]`.
     case globalAvgPool
     case flatten
@@ -80,6 +80,10 @@ public enum LayerSpec: Equatable, Sendable {
     /// Max-pooling hyper-parameters: the file format's own description, so the trainer and
     /// the file cannot disagree on them.
     public typealias Pooling = MaxPoolLayer
+
+    /// Average-pooling hyper-parameters: the file format's own description (window, stride,
+    /// padding, whether padded positions count in the divisor).
+    public typealias AveragePooling = AvgPoolLayer
 
     /// Default batch-norm settings: momentum 0.9, epsilon 1e-5.
     public static let batchNorm = LayerSpec.batchNorm(momentum: 0.9, epsilon: 1e-5)
