@@ -393,6 +393,10 @@ final class GraphWalker {
             var mean = offset ?? [Float](repeating: 0, count: total), std = divisor ?? [Float](repeating: 1, count: total)
             if !normalizationPerValue { mean = [mean[0]]; std = [std[0]] }
             normalization = .standard(mean: mean, std: std)
+            if let text = props[NNZMetadataProps.minMaxKey], props[NNZMetadataProps.outputKindKey] != nil {
+                let maxima = text.split(separator: ",").compactMap { UInt32($0, radix: 16) }.map(Float.init(bitPattern:))
+                if maxima.count == mean.count { normalization = .minMax(min: mean, max: maxima) }
+            }
         }
         var model = ModelFile(inputShape: inputShape, outputKind: kind, layers: layers, tensors: tensors,
                               normalization: normalization, metadata: metadata)

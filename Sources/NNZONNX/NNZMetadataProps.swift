@@ -11,6 +11,8 @@ enum NNZMetadataProps {
     static let metaPrefix = "nnz.meta."
     static let outputKindKey = "nnz.output_kind"
     static let formatKey = "nnz.format_version"
+    /// A min-max input normalization's maxima, as comma-separated float32 bit patterns (hex).
+    static let minMaxKey = "nnz.normalization.max"
     /// The doc string of a `Dropout` node that stands for an nnz inverted-dropout layer.
     static let dropoutDocPrefix = "nnz: inverted dropout"
     /// The doc string of a `Mul` node that stands for an nnz scale-at-inference dropout layer,

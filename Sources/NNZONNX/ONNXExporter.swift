@@ -178,6 +178,10 @@ public enum ONNXExporter {
         var props = NNZMetadataProps.encode(model.metadata)
         props.append((NNZMetadataProps.outputKindKey, NNZMetadataProps.outputKindName(model.outputKind)))
         props.append((NNZMetadataProps.formatKey, model.formatVersion.description))
+        if let n = model.normalization, n.kind == .minMax {
+            // Sub/Div carry min and max - min; the maxima come back exactly from here.
+            props.append((NNZMetadataProps.minMaxKey, n.second.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")))
+        }
         proto.metadataProps = props.map { key, value in
             var p = Onnx_StringStringEntryProto()
             p.key = key

@@ -25,6 +25,7 @@ final class RoundTripTests: XCTestCase {
                 XCTAssertEqual(back.outputKind, original.outputKind, "\(name) opset \(opset)")
                 XCTAssertEqual(back.layers, original.layers, "\(name) opset \(opset)")
                 XCTAssertEqual(back.metadata, original.metadata, "\(name) opset \(opset)")
+                XCTAssertEqual(back.normalization, original.normalization, "\(name) opset \(opset)")
                 XCTAssertEqual(back.tensors.map(\.name), original.tensors.map(\.name), "\(name) opset \(opset)")
                 for (b, o) in zip(back.tensors, original.tensors) {
                     XCTAssertEqual(b.shape, o.shape, "\(name) \(o.name)")
