@@ -12,31 +12,25 @@ struct NNZConvert: ParsableCommand {
         commandName: "nnzconvert",
         abstract: "Convert ONNX models to .nnz, and .nnz models to ONNX.",
         discussion: """
-        The direction follows the extensions: model.onnx → model.nnz imports, model.nnz → model.onnx
-        exports.
+        The direction follows the extensions: model.onnx → model.nnz imports, model.nnz → model.onnx exports.
 
         Import (PyTorch's TorchScript and dynamo exporters, skl2onnx MLPs and pipelines):
           nnzconvert model.onnx model.nnz
-          nnzconvert mlp.onnx mlp.nnz --feature-names-from train.csv --labels setosa,versicolor,virginica
+          nnzconvert mlp.onnx mlp.nnz --feature-names-from train.csv
+          nnzconvert mlp.onnx mlp.nnz --labels setosa,versicolor,virginica
           nnzconvert cnn.onnx cnn.nnz --input-shape 1x28x28 --name digits-cnn
-        Supported: Gemm, MatMul(+Add), Conv (group 1, symmetric pads), MaxPool, AveragePool,
-        GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten,
-        Reshape (constant or x.view(x.size(0), -1)), Dropout/Identity/Cast (dropped), leading
-        Sub/Div/Mul and ai.onnx.ml Scaler (input normalization), skl2onnx's ArgMax/ZipMap
-        post-processing (its classes become the class labels). IR versions 3–13, opsets 9–23 (a
-        newer opset is read, with a warning, when none of the model's ops changed since 23).
-        The graph must be one chain of layers: branches are refused. The .nnz file gets a
-        self-test, so `nninfer verify model.nnz` checks it.
+
+        Supported ops: Gemm, MatMul (+ Add as bias), Conv (group 1, dilation 1, symmetric pads), MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H and W, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten, Reshape (a constant shape or the x.view(x.size(0), -1) chain), Dropout, Identity and Cast (dropped); leading Sub, Div, Mul and ai.onnx.ml Scaler become the input normalization; skl2onnx's ArgMax/ZipMap post-processing gives the class labels. IR versions 3–13 and opsets 9–23 are read; a newer opset is read, with a warning, when none of the model's ops changed since opset 23. The graph must be one chain of layers: branches are refused.
+
+        The output kind: probabilities when the model ends in Softmax or Sigmoid, scores when it has class labels, regression otherwise. The .nnz file gets a self-test, so `nninfer verify model.nnz` checks it.
 
         Export (any valid .nnz file; the result passes onnx.checker and runs in ONNX Runtime):
           nnzconvert model.nnz model.onnx
           nnzconvert model.nnz model.onnx --opset 13
-        Feature names go in the input's doc_string, class labels and the rest of the metadata in
-        metadata_props; importing the .onnx again gives the same tensors, bit for bit.
 
-        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the message names
-        the file, the node with its index, name, op type, domain and opset, and what is supported);
-        66 the input file is missing; 74 I/O error.
+        Feature names go in the input's doc_string, class labels and the rest of the metadata in metadata_props; importing the .onnx again gives the same layers and tensors, bit for bit.
+
+        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the message names the file, the node with its index, name, op type, domain and opset, and what is supported); 66 the input file is missing; 74 I/O error.
         """,
         version: NNZONNXVersion.string
     )

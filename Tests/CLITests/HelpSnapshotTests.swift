@@ -20,6 +20,8 @@ final class HelpSnapshotTests: XCTestCase {
     func testNNInferVerifyHelp() throws { try assertHelp("nninfer", ["verify", "--help"], snapshot: "nninfer-verify-help") }
     func testNNInferBenchHelp() throws { try assertHelp("nninfer", ["bench", "--help"], snapshot: "nninfer-bench-help") }
 
+    func testNNZConvertHelp() throws { try assertHelp("nnzconvert", ["--help"], snapshot: "nnzconvert-help") }
+
     func testNNTrainHelp() throws { try assertHelp("nntrain", ["--help"], snapshot: "nntrain-help") }
     func testNNTrainTrainHelp() throws { try assertHelp("nntrain", ["train", "--help"], snapshot: "nntrain-train-help") }
     func testNNTrainExampleHelp() throws { try assertHelp("nntrain", ["example", "--help"], snapshot: "nntrain-example-help") }
@@ -36,5 +38,6 @@ final class HelpSnapshotTests: XCTestCase {
     func testVersion() throws {
         try AssertExecuteCommand("nninfer", ["--version"], stdout: "0.1.0\n", stderr: "")
         try AssertExecuteCommand("nntrain", ["--version"], stdout: "0.1.0\n", stderr: "")
+        try AssertExecuteCommand("nnzconvert", ["--version"], stdout: "0.2.0\n", stderr: "")
     }
 }

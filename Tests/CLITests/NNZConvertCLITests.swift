@@ -85,4 +85,33 @@ final class NNZConvertCLITests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(name): no output file on a refusal")
         }
     }
+
+    func testUsageErrorsAndMissingFiles() throws {
+        let tiny = repositoryRoot + "/Fixtures/models/tiny.nnz"
+        let direction = try runCommand("nnzconvert", ["a.txt", "b.nnz"])
+        XCTAssertEqual(direction.exitCode, 64)
+        XCTAssertTrue(direction.stderr.contains("cannot tell the direction from 'a.txt' → 'b.nnz'"), direction.stderr)
+        let misplaced = try runCommand("nnzconvert", [tiny, temporary + "/t.onnx", "--labels", "a,b"])
+        XCTAssertEqual(misplaced.exitCode, 64)
+        XCTAssertTrue(misplaced.stderr.contains("--labels applies to import (.onnx → .nnz)"), misplaced.stderr)
+        let opset = try runCommand("nnzconvert", [tiny, temporary + "/t.onnx", "--opset", "22"])
+        XCTAssertEqual(opset.exitCode, 64)
+        XCTAssertTrue(opset.stderr.contains("--opset 22 is outside 13–21"), opset.stderr)
+        try AssertExecuteCommand("nnzconvert", [temporary + "/missing.onnx", temporary + "/m.nnz"], stdout: "",
+                                 stderr: "nnzconvert: \(temporary!)/missing.onnx: no such file\n", exitCode: 66)
+    }
+
+    /// Export then import through the CLI: the .nnz written back scores the same bytes.
+    func testExportThenImportScoresTheSameBytes() throws {
+        let model = repositoryRoot + "/Fixtures/models/mlp_all_meta.nnz"
+        let onnx = temporary + "/m.onnx", back = temporary + "/m.nnz"
+        try AssertExecuteCommand("nnzconvert", [model, onnx, "--opset", "13"], stdout: "")
+        try AssertExecuteCommand("nnzconvert", [onnx, back], stdout: "")
+        let rows = "25,1025,55,4.3,410,15\n1,2,3,4,5,6\n"
+        let a = try runCommand("nninfer", [model, "-", "--no-header"], stdin: rows)
+        let b = try runCommand("nninfer", [back, "-", "--no-header"], stdin: rows)
+        XCTAssertEqual(a.exitCode, 0, a.stderr)
+        XCTAssertEqual(a.stdout, b.stdout)
+        XCTAssertFalse(a.stdout.isEmpty)
+    }
 }
