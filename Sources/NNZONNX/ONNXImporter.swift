@@ -16,7 +16,8 @@ public struct ONNXImportOptions: Sendable {
     public var inputShape: [Int]?
     /// Read the default domain as this opset instead of the one the file imports.
     public var opset: Int?
-    /// Add a self-test (4 rows computed by NNZRuntime) so `nninfer verify` checks the file.
+    /// Add a self-test (4 rows computed by NNZRuntime, fewer when a row has over 2^18 values;
+    /// none beyond 2^20) so `nninfer verify` checks the file.
     public var selfTest: Bool = true
 
     /// Options with every default.

@@ -43,23 +43,10 @@ extension MaxPoolLayer: SingleCodeLayerFormat {
                      strideWidth: strideWidth, padHeight: padHeight, padWidth: padWidth)
     }
 
-    var fieldProblem: String? {
-        if let problem = window.problem(kernelLabel: "kernel") { return problem }
-        // Every window must hold at least one real value.
-        if padHeight >= kernelHeight || padWidth >= kernelWidth { return "padding must be smaller than the kernel" }
-        return nil
-    }
+    var fieldProblem: String? { window.poolingProblem }
 
     func outputShape(for input: [Int]) -> Result<[Int], ShapeMismatch> {
-        guard input.count == 3 else {
-            return .failure(ShapeMismatch("maxpool expects a [channels, height, width] input, got \(input)"))
-        }
-        guard padHeight < kernelHeight, padWidth < kernelWidth,
-              let h = windowOutput(input[1], kernelHeight, strideHeight, padHeight),
-              let w = windowOutput(input[2], kernelWidth, strideWidth, padWidth) else {
-            return .failure(ShapeMismatch("maxpool window \(kernelHeight)x\(kernelWidth) (padding \(padHeight),\(padWidth)) does not fit input \(input[1])x\(input[2])"))
-        }
-        return .success([input[0], h, w])
+        window.pooledShape("maxpool", for: input)
     }
 
     var summary: String {

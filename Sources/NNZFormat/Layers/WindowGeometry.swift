@@ -33,4 +33,25 @@ struct WindowFields {
         for v in [padHeight, padWidth] where !Limits.pads.contains(v) { return "padding \(v) outside 0...\(Limits.maxPad)" }
         return nil
     }
+
+    /// The rule both pools add: padding smaller than the kernel, so every window holds at least
+    /// one real value (max-pool needs a winner; avgpool without padded positions would divide by 0).
+    var poolingProblem: String? {
+        if let problem = problem(kernelLabel: "kernel") { return problem }
+        if padHeight >= kernelHeight || padWidth >= kernelWidth { return "padding must be smaller than the kernel" }
+        return nil
+    }
+
+    /// A pool's output `[C, H', W']` from `[C, H, W]`; `kind` names the layer in messages.
+    func pooledShape(_ kind: String, for input: [Int]) -> Result<[Int], ShapeMismatch> {
+        guard input.count == 3 else {
+            return .failure(ShapeMismatch("\(kind) expects a [channels, height, width] input, got \(input)"))
+        }
+        guard padHeight < kernelHeight, padWidth < kernelWidth,
+              let h = windowOutput(input[1], kernelHeight, strideHeight, padHeight),
+              let w = windowOutput(input[2], kernelWidth, strideWidth, padWidth) else {
+            return .failure(ShapeMismatch("\(kind) window \(kernelHeight)x\(kernelWidth) (padding \(padHeight),\(padWidth)) does not fit input \(input[1])x\(input[2])"))
+        }
+        return .success([input[0], h, w])
+    }
 }
