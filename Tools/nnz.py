@@ -7,7 +7,7 @@ It holds, in one file with numpy and the standard library only:
 - a reader that checks every rule of the format and refuses a bad file with one `NNZError`
   (codes mirror Swift's `FormatError.Code`);
 - a writer that follows the writer policy exactly (canonical chunk order, byte-shuffle + zlib
-  level 9, raw fallback, sorted META, the lowest version that describes the file in the
+  Huffman-only at level 9, raw fallback, sorted META, the lowest version that describes the file in the
   header), so the Python and Swift writers produce the same bytes;
 - a reference forward pass (inference semantics, float64 arithmetic on the float32 weights);
 - a command line: `verify`, `inspect`, `predict`, `dump`, `write-example`.
@@ -1101,13 +1101,20 @@ def encode_tensor_fields(name: str, dims, raw_length: int, codec: int, filt: int
             + b"".join(_u32(int(d)) for d in dims) + _u64(raw_length) + stored)
 
 
+def zlib_compress(data: bytes) -> bytes:
+    """The writer policy's zlib stream (FORMAT.md §4): level 9, window bits 15, memory level 8,
+    strategy Z_HUFFMAN_ONLY, one stream finished at once (the Swift writer's deflate(Z_FINISH))."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 15, 8, zlib.Z_HUFFMAN_ONLY)
+    return compressor.compress(data) + compressor.flush()
+
+
 def encode_tensor(name: str, values) -> bytes:
-    """TNSR data by the writer policy: shuffle + zlib level 9, else raw if that is not shorter."""
+    """TNSR data by the writer policy: shuffle + Huffman-only zlib, else raw if not shorter."""
     array = np.ascontiguousarray(np.asarray(values, dtype=np.float32))
     if not np.all(np.isfinite(array)):
         raise NNZError("writeFailed", f"tensor {name} holds a non-finite value")
     raw = array.astype("<f4").tobytes()
-    compressed = zlib.compress(shuffle(raw, 4), 9)
+    compressed = zlib_compress(shuffle(raw, 4))
     if len(compressed) < len(raw):
         return encode_tensor_fields(name, array.shape, len(raw), 1, 1, compressed)
     return encode_tensor_fields(name, array.shape, len(raw), 0, 0, raw)
