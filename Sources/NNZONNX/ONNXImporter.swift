@@ -19,10 +19,16 @@ public struct ONNXImportOptions: Sendable {
     /// Add a self-test (4 rows computed by NNZRuntime, fewer when a row has over 2^18 values;
     /// none beyond 2^20) so `nninfer verify` checks the file.
     public var selfTest: Bool = true
+    /// The directory of the `.onnx` file, where initializers saved as external data (PyTorch's
+    /// dynamo exporter writes `model.onnx.data` beside the model by default) are read from.
+    /// `nil` refuses external data.
+    public var externalDataDirectory: String?
 
     /// Options with every default.
     public init(name: String? = nil, featureNames: [String]? = nil, classLabels: [String]? = nil,
-                inputShape: [Int]? = nil, opset: Int? = nil, selfTest: Bool = true) {
+                inputShape: [Int]? = nil, opset: Int? = nil, selfTest: Bool = true,
+                externalDataDirectory: String? = nil) {
+        self.externalDataDirectory = externalDataDirectory
         self.name = name
         self.featureNames = featureNames
         self.classLabels = classLabels
@@ -62,7 +68,8 @@ public enum ONNXImporter {
     /// The default-domain opsets whose semantics the importer implements.
     public static let opsets: ClosedRange<Int> = 9...23
 
-    /// Converts the bytes of an `.onnx` file; `file` names it in errors.
+    /// Converts the bytes of an `.onnx` file; `file` names it in errors. Initializers stored as
+    /// external data are read from `options.externalDataDirectory`.
     public static func convert(bytes: [UInt8], file: String = "",
                                options: ONNXImportOptions = ONNXImportOptions()) throws(ONNXError) -> ONNXImportResult {
         do {
@@ -77,7 +84,7 @@ public enum ONNXImporter {
         if bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x4E, bytes[2] == 0x4E, bytes[3] == 0x5A {
             throw ONNXError(.malformed, "this is an .nnz file, not ONNX; to export it, name the output .onnx: nnzconvert model.nnz model.onnx")
         }
-        let proto: Onnx_ModelProto
+        var proto: Onnx_ModelProto
         do {
             var decodingOptions = BinaryDecodingOptions()
             decodingOptions.messageDepthLimit = 64
@@ -85,6 +92,7 @@ public enum ONNXImporter {
         } catch {
             throw ONNXError(.malformed, "not a valid ONNX protobuf (\(error)); expected an ONNX ModelProto")
         }
+        try ExternalData.load(into: &proto.graph, directory: options.externalDataDirectory)
         let walker = try GraphWalker(proto: proto, options: options)
         return try walker.run()
     }

@@ -20,7 +20,7 @@ struct NNZConvert: ParsableCommand {
           nnzconvert mlp.onnx mlp.nnz --labels setosa,versicolor,virginica
           nnzconvert cnn.onnx cnn.nnz --input-shape 1x28x28 --name digits-cnn
 
-        Supported ops: Gemm, MatMul (+ Add as bias), Conv (group 1, dilation 1, symmetric pads), MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H and W, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten, Reshape (a constant shape or the x.view(x.size(0), -1) chain), Dropout, Identity and Cast (dropped); leading Sub, Div, Mul and ai.onnx.ml Scaler become the input normalization; skl2onnx's ArgMax/ZipMap post-processing gives the class labels. IR versions 3–13 and opsets 9–23 are read; a newer opset is read, with a warning, when none of the model's ops changed since opset 23. The graph must be one chain of layers: branches are refused.
+        Supported ops: Gemm, MatMul (+ Add as bias), Conv (group 1, dilation 1, symmetric pads), MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H and W, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten, Reshape (a constant shape or the x.view(x.size(0), -1) chain), Dropout, Identity and Cast (dropped); leading Sub, Div, Mul and ai.onnx.ml Scaler become the input normalization; skl2onnx's ArgMax/ZipMap post-processing gives the class labels. IR versions 3–13 and opsets 9–23 are read; a newer opset is read, with a warning, when none of the model's ops changed since opset 23. The graph must be one chain of layers: branches are refused. Initializers saved as external data (model.onnx.data beside the model, the dynamo exporter's default) are read from the model's directory.
 
         The output kind: probabilities when the model ends in Softmax or Sigmoid, scores when it has class labels, regression otherwise. The .nnz file gets a self-test, so `nninfer verify model.nnz` checks it.
 
@@ -127,6 +127,7 @@ struct NNZConvert: ParsableCommand {
 
     func importONNX() throws {
         var options = ONNXImportOptions(name: name, inputShape: inputShape.flatMap(parseShape), opset: opset, selfTest: !noSelfTest)
+        options.externalDataDirectory = input.contains("/") ? String(input[..<input.lastIndex(of: "/")!]) : "."
         if let featureNames { options.featureNames = featureNames.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         if let labels { options.classLabels = labels.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         if let featureNamesFrom { options.featureNames = try header(of: featureNamesFrom) }

@@ -28,6 +28,19 @@ final class NNZConvertCLITests: XCTestCase {
         text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
+    /// PyTorch's dynamo exporter keeps the weights in `model.onnx.data` beside the model: given
+    /// by a path from another directory, nnzconvert reads them from the model's directory, and
+    /// the converted file's self-test passes.
+    func testExternalDataIsReadFromTheModelsDirectory() throws {
+        let model = temporary + "/digits_cnn.nnz"
+        let converted = try runCommand("nnzconvert", [Self.onnx + "/readme/digits_cnn.onnx", model, "--labels", "0,1,2,3,4,5,6,7,8,9"])
+        XCTAssertEqual(converted.exitCode, 0, converted.stderr)
+        XCTAssertEqual(converted.stderr, "nnzconvert: \(Self.onnx)/readme/digits_cnn.onnx → \(model): 6 layers, 2730 parameters, input [1, 8, 8], probabilities\n")
+        let verified = try runCommand("nninfer", ["verify", model])
+        XCTAssertEqual(verified.exitCode, 0, verified.stderr)
+        XCTAssertTrue(verified.stdout.contains(": ok (format 1.0"), verified.stdout)
+    }
+
     /// Every accepted fixture converts, and `nninfer` on its inputs gives ONNX Runtime's outputs:
     /// ≤ 1e-5 absolute on probabilities, ≤ 1e-4 relative otherwise; predicted labels equal.
     func testEveryFixtureMatchesONNXRuntime() throws {
