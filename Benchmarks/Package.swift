@@ -2,10 +2,11 @@
 // Kernel and model benchmarks for nnz, with ordo-one/package-benchmark. A separate package so
 // that `swift build` / `swift test` of the main package never build (or fetch) it.
 //   cd Benchmarks && swift package benchmark            # all
-//   swift package benchmark --target KernelBenchmarks   # one suite
+//   swift package benchmark --target KernelBenchmarks   # one suite (or ModelBenchmarks, ConvertBenchmarks)
 //   swift package benchmark list
 // Model benchmarks read the anchor models converted to .nnz from /tmp/bench-data/models
-// (override with NNZ_BENCH_MODELS=dir); without them they are skipped.
+// (override with NNZ_BENCH_MODELS=dir); conversion benchmarks read their .onnx files there;
+// without them they are skipped.
 import PackageDescription
 
 let package = Package(
@@ -32,6 +33,16 @@ let package = Package(
                 .product(name: "NNZRuntime", package: "nnz"),
             ],
             path: "Benchmarks/ModelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "ConvertBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "NNZFormat", package: "nnz"),
+                .product(name: "NNZONNX", package: "nnz"),
+            ],
+            path: "Benchmarks/ConvertBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
