@@ -219,10 +219,9 @@ func zlibCompress(_ raw: [UInt8]) -> [UInt8]? {
     defer { deflateEnd(&stream) }
     let bound = Int(deflateBound(&stream, uLong(raw.count)))
     var out = [UInt8](repeating: 0, count: bound)
-    var raw = raw
-    let (status, written) = raw.withUnsafeMutableBufferPointer { src in
+    let (status, written) = raw.withUnsafeBufferPointer { src in
         out.withUnsafeMutableBufferPointer { dst -> (Int32, Int) in
-            stream.next_in = src.baseAddress
+            stream.next_in = UnsafeMutablePointer(mutating: src.baseAddress)   // deflate only reads it
             stream.avail_in = uInt(src.count)
             stream.next_out = dst.baseAddress
             stream.avail_out = uInt(dst.count)

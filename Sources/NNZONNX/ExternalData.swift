@@ -6,12 +6,12 @@ import Foundation
 /// PyTorch's dynamo exporter writes every weight that way by default (`model.onnx.data`).
 /// The bytes are read into `raw_data`, so the rest of the importer sees an ordinary tensor.
 enum ExternalData {
-    /// Files bigger than this are refused before reading (the importer's tensors are at most
-    /// 2^30 elements; a model's data file can hold several).
-    static let maxFileBytes = 1 << 34
+    /// The most bytes one initializer may take from a data file: 2^30 elements (the importer's
+    /// limit for a tensor) of the widest element type (8 bytes). Only the tensor's own slice is
+    /// read, so a data file of any size costs no more than that.
+    static let maxTensorBytes = 1 << 33
 
     static func load(into graph: inout Onnx_GraphProto, directory: String?) throws(ONNXError) {
-        var cache: [String: Data] = [:]
         for i in graph.initializer.indices where graph.initializer[i].dataLocation == .external {
             let tensor = graph.initializer[i]
             let what = "initializer \"\(tensor.name)\""
@@ -37,29 +37,32 @@ enum ExternalData {
             let offset = try number("offset") ?? 0
             let declared = try number("length")
             let path = directory.isEmpty ? location : directory + "/" + location
-            let data: Data
-            if let cached = cache[path] {
-                data = cached
-            } else {
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-                guard let size else {
-                    throw ONNXError(.invalid, "\(what): cannot read its external data file \(path)")
-                }
-                guard size <= maxFileBytes else {
-                    throw ONNXError(.invalid, "\(what): external data file \(path) has \(size) bytes, more than 2^34")
-                }
-                guard let read = FileManager.default.contents(atPath: path) else {
-                    throw ONNXError(.invalid, "\(what): cannot read its external data file \(path)")
-                }
-                data = read
-                cache[path] = read
+            guard let file = FileHandle(forReadingAtPath: path) else {
+                throw ONNXError(.invalid, "\(what): cannot read its external data file \(path)")
             }
-            let length = declared ?? max(0, data.count - offset)
-            guard offset <= data.count, length <= data.count - offset else {
-                throw ONNXError(.invalid, "\(what): external data at offset \(offset), \(length) bytes, runs past the end of \(path) (\(data.count) bytes)")
+            defer { try? file.close() }
+            guard let size = try? Int(file.seekToEnd()) else {
+                throw ONNXError(.invalid, "\(what): cannot read its external data file \(path)")
+            }
+            let length = declared ?? max(0, size - offset)
+            guard offset <= size, length <= size - offset else {
+                throw ONNXError(.invalid, "\(what): external data at offset \(offset), \(length) bytes, runs past the end of \(path) (\(size) bytes)")
+            }
+            guard length <= maxTensorBytes else {
+                throw ONNXError(.invalid, "\(what): external data of \(length) bytes, more than 2^33 (2^30 elements of 8 bytes)")
+            }
+            let data: Data
+            do {
+                try file.seek(toOffset: UInt64(offset))
+                data = try file.read(upToCount: length) ?? Data()
+            } catch {
+                throw ONNXError(.invalid, "\(what): cannot read its external data file \(path)")
+            }
+            guard data.count == length else {
+                throw ONNXError(.invalid, "\(what): external data at offset \(offset), \(length) bytes, runs past the end of \(path) (\(size) bytes)")
             }
             var resolved = tensor
-            resolved.rawData = data.subdata(in: data.startIndex + offset ..< data.startIndex + offset + length)
+            resolved.rawData = data
             resolved.dataLocation = .default
             resolved.externalData = []
             graph.initializer[i] = resolved

@@ -80,6 +80,17 @@ final class ExternalDataTests: XCTestCase {
         }
     }
 
+    /// Only the tensor's slice is read, and no slice beyond 2^33 bytes: a huge (sparse) data
+    /// file with a huge declared length is refused before anything is read.
+    func testAnOversizedSliceIsRefusedBeforeReading() throws {
+        let (_, external) = try externalized(lengthDelta: (1 << 33) + 1)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: directory + "/weights.bin"))
+        try handle.truncate(atOffset: (1 << 34))
+        try handle.close()
+        let message = refusal(external)
+        XCTAssertTrue(message.contains("more than 2^33 (2^30 elements of 8 bytes)"), message)
+    }
+
     func testDataRunningPastTheFileOrAMissingFileIsRefused() throws {
         let past = refusal(try externalized(lengthDelta: 1).external)
         XCTAssertTrue(past.contains("runs past the end of \(directory)/weights.bin"), past)
