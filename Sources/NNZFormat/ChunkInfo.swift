@@ -12,6 +12,8 @@ public struct ChunkInfo: Equatable, Sendable {
     public var rawLength: Int
     /// For tensors: `raw`, `zlib` or `zlib+shuffle`.
     public var encoding: String?
+    /// For tensors: the stored dtype.
+    public var dtype: TensorDType?
     /// Whether a reader that does not know this type must refuse the file.
     public var isCritical: Bool
 }
@@ -51,17 +53,18 @@ extension NNZReader {
             let length = (0..<4).reduce(0) { $0 | Int(bytes[position + $1]) << (8 * $1) }
             let type = String(decoding: bytes[(position + 4)..<(position + 8)], as: UTF8.self)
             var info = ChunkInfo(type: type, offset: position, storedLength: length, tensorName: nil,
-                                 rawLength: length, encoding: nil, isCritical: bytes[position + 4] < 0x61)
+                                 rawLength: length, encoding: nil, dtype: nil, isCritical: bytes[position + 4] < 0x61)
             if type == ChunkType.tensor {
                 bytes.withUnsafeBytes { buffer in
                     var d = ByteSource(buffer, from: position + 8, to: position + 8 + length, chunk: type)
                     // The file was validated above, so these reads cannot fail.
-                    guard let name = try? d.str("name"), let _ = try? d.u8("dtype"),
+                    guard let name = try? d.str("name"), let dtype = try? d.u8("dtype"),
                           let codec = try? d.u8("codec"), let filter = try? d.u8("filter"),
                           let rank = try? d.u8("rank") else { return }
                     for _ in 0..<rank { _ = try? d.u32("dim") }
                     let raw = (try? d.u64("raw_length")) ?? 0
                     info.tensorName = name
+                    info.dtype = TensorDType(rawValue: dtype)
                     info.rawLength = Int(raw)
                     info.storedLength = d.remaining
                     info.encoding = codec == 0 ? "raw" : (filter == 1 ? "zlib+shuffle" : "zlib")

@@ -1,4 +1,4 @@
-/// The hard limits of format 1.x (docs/FORMAT.md §9; 1.1 changed none). A reader refuses anything beyond them
+/// The hard limits of format 1.x (docs/FORMAT.md §9; 1.1 added only the int8 reduction length). A reader refuses anything beyond them
 /// before allocating; the writer refuses to produce it.
 public enum Limits {
     /// Bytes before the first chunk.
@@ -35,6 +35,10 @@ public enum Limits {
     public static let maxSelfTestRows = 256
     /// Deflate cannot expand data by more than about 1032:1.
     public static let maxInflateRatio = 1_032
+    /// Longest reduction of an int8 layer (a dense layer's inputs, a conv2d's
+    /// `in_channels · kernel_h · kernel_w`): ⌊(2^31 − 1) / (255 · 127)⌋, so that summing u8 × int8
+    /// products in int32 cannot overflow (format 1.1).
+    public static let maxInt8ReductionLength = 66_311
 }
 
 /// The 8-byte signature `\x89NNZ\r\n\x1a\n`.

@@ -14,7 +14,7 @@
 /// ```
 public struct ModelFile: Equatable, Sendable {
     /// The format version this value was read as; for a model built in memory, the
-    /// ``minimumReaderVersion`` of its layers at `init`. `NNZWriter` always writes
+    /// ``minimumReaderVersion`` of its layers and tensors at `init`. `NNZWriter` always writes
     /// ``minimumReaderVersion``, whatever this says.
     public var formatVersion: FormatVersion
     /// Shape of one input sample, without the batch axis: `[64]` for 64 features, `[1, 28, 28]`
@@ -48,7 +48,7 @@ public struct ModelFile: Equatable, Sendable {
         ancillaryChunks: [AncillaryChunk] = [],
         formatVersion: FormatVersion? = nil
     ) {
-        self.formatVersion = formatVersion ?? Self.minimumReaderVersion(of: layers)
+        self.formatVersion = formatVersion ?? Self.minimumReaderVersion(of: layers, tensors: tensors)
         self.inputShape = inputShape
         self.outputKind = outputKind
         self.layers = layers
@@ -59,19 +59,21 @@ public struct ModelFile: Equatable, Sendable {
         self.ancillaryChunks = ancillaryChunks
     }
 
-    /// The lowest format version that describes this model: 1.0 unless a layer uses a kind a
-    /// later version added (1.1: avgpool, globalavgpool, leakyrelu). `NNZWriter` writes it as
-    /// both the file's version and its `min_reader_version`, so a model without the newer kinds
-    /// is written exactly as format 1.0 and every 1.x reader can read it.
+    /// The lowest format version that describes this model: 1.0 unless a layer uses a kind or
+    /// a tensor uses a dtype that a later version added (1.1: avgpool, globalavgpool, leakyrelu;
+    /// float16 and int8). `NNZWriter` writes it as both the file's version and its
+    /// `min_reader_version`, so a model without them is written exactly as format 1.0 and every
+    /// 1.x reader can read it.
     ///
     /// ```swift
     /// let model = ModelFile(inputShape: [4], outputKind: .scores, layers: [.leakyRelu(alpha: 0.1)])
     /// print(model.minimumReaderVersion)   // 1.1
     /// ```
-    public var minimumReaderVersion: FormatVersion { Self.minimumReaderVersion(of: layers) }
+    public var minimumReaderVersion: FormatVersion { Self.minimumReaderVersion(of: layers, tensors: tensors) }
 
-    static func minimumReaderVersion(of layers: [Layer]) -> FormatVersion {
-        layers.reduce(FormatVersion.v1_0) { max($0, $1.introducedIn) }
+    static func minimumReaderVersion(of layers: [Layer], tensors: [Tensor]) -> FormatVersion {
+        let kinds = layers.reduce(FormatVersion.v1_0) { max($0, $1.introducedIn) }
+        return tensors.reduce(kinds) { max($0, $1.dtype.introducedIn) }
     }
 
     /// The tensor with this name, if present.

@@ -126,7 +126,8 @@ struct Parser {
     var layers: [Layer] = []
     var outputWidth = 0
     var layerShapes: [[Int]] = []
-    var expected: [String: (index: Int, shape: [Int])] = [:]
+    /// Every tensor ARCH calls for: its canonical position, shape, layer index and parameter name.
+    var expected: [String: (index: Int, shape: [Int], layer: Int, parameter: String)] = [:]
     var tensors: [Tensor?] = []
     var normalization: InputNormalization?
     var metadata: Metadata?
@@ -336,8 +337,11 @@ struct Parser {
         try ModelFile.validateTensorSizes(layers: layers, layerOffsets: offsets)
         outputWidth = shapes.last![0]
         layerShapes = shapes
-        let model = ModelFile(inputShape: inputShape, outputKind: outputKind, layers: layers)
-        for (i, (name, shape)) in model.expectedTensors.enumerated() { expected[name] = (i, shape) }
+        for (layerIndex, layer) in layers.enumerated() {
+            for (parameter, shape) in zip(layer.parameterNames, layer.parameterShapes) {
+                expected["layers.\(layerIndex).\(parameter)"] = (expected.count, shape, layerIndex, parameter)
+            }
+        }
         tensors = Array(repeating: nil, count: expected.count)
     }
 
@@ -377,9 +381,21 @@ struct Parser {
             throw d.error(.inconsistent, "tensor \(name) appears twice", at: nameOffset)
         }
         let dtypeOffset = d.position
-        let dtype = try d.u8("dtype")
-        guard dtype == TensorDType.float32 else {
-            throw d.error(.malformed, "tensor \(name) has dtype \(dtype); format \(readerVersion) knows only 1 (float32)", at: dtypeOffset)
+        let dtypeCode = try d.u8("dtype")
+        let knownTypes = TensorDType.allCases.filter { $0.introducedIn <= readerVersion }
+        guard let dtype = TensorDType(rawValue: dtypeCode), knownTypes.contains(dtype) else {
+            let known = knownTypes.count == 1 ? "only 1 (float32)" : knownTypes.map(\.codeAndName).joined(separator: ", ")
+            throw d.error(.malformed, "tensor \(name) has dtype \(dtypeCode); format \(readerVersion) knows \(known)", at: dtypeOffset)
+        }
+        // As for layer kinds: a file holding a newer dtype must say so in its header, so that an
+        // older reader refuses it by version instead of misreading it.
+        guard dtype.introducedIn <= minimumReader else {
+            throw d.error(.malformed, "tensor \(name) has dtype \(dtype.codeAndName), which needs min_reader \(dtype.introducedIn); the file says \(minimumReader)", at: dtypeOffset)
+        }
+        // Which tensors may be int8, and the reduction-length limit, follow from ARCH and the
+        // dtype alone: checked before anything is inflated.
+        if let problem = TensorRules.dtypeProblem(dtype, tensor: name, layer: layers[info.layer], layerIndex: info.layer, parameter: info.parameter) {
+            throw d.error(problem.code, problem.message, at: dtypeOffset)
         }
         let codecOffset = d.position
         let codec = try d.u8("codec")
@@ -410,10 +426,10 @@ struct Parser {
         guard elements <= Limits.maxTensorBytes / 4 else {
             throw d.error(.limitExceeded, "tensor \(name) has \(elements) elements; the limit is \(Limits.maxTensorBytes / 4)", at: rankOffset)
         }
-        guard rawLength == UInt64(elements * 4) else {
-            throw d.error(.inconsistent, "tensor \(name) raw_length is \(rawLength), its shape \(shape) of float32 needs \(elements * 4)", at: lengthOffset)
+        let (rawCount, layout) = TensorRules.rawLength(dtype, shape: shape, elements: elements)
+        guard rawLength == UInt64(rawCount) else {
+            throw d.error(.inconsistent, "tensor \(name) raw_length is \(rawLength), its shape \(shape) of \(layout) needs \(rawCount)", at: lengthOffset)
         }
-        let rawCount = elements * 4
         let storedStart = d.position
         let stored = UnsafeRawBufferPointer(rebasing: bytes[storedStart..<d.end])
         var raw: [UInt8]
@@ -432,14 +448,17 @@ struct Parser {
             }
         }
         d.position = d.end
-        if filter == 1 { raw = unshuffle(raw, elementSize: 4) }
-        let values = raw.withUnsafeBytes { buffer in
-            (0..<elements).map { Float(bitPattern: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
+        if filter == 1 { raw = unshuffleTensor(raw, dtype: dtype, elements: elements) }
+        let data = decodeTensorData(raw, dtype: dtype, elements: elements)
+        if let problem = TensorRules.valueProblem(data, tensor: name) {
+            // A raw tensor's bytes are in the file as they are: name the culprit's own byte.
+            throw d.error(.malformed, problem.message, at: codec == 0 ? storedStart + problem.rawOffset : storedStart)
         }
-        if name.hasSuffix(".running_var"), let bad = values.first(where: { !($0 >= 0) }) {
+        let tensor = Tensor(name: name, shape: shape, data: data)
+        if name.hasSuffix(".running_var"), let bad = tensor.values.first(where: { !($0 >= 0) }) {
             throw d.error(.malformed, "tensor \(name) holds \(bad); a variance must be ≥ 0", at: storedStart)
         }
-        tensors[info.index] = Tensor(name: name, shape: shape, values: values)
+        tensors[info.index] = tensor
     }
 
     mutating func parseNormalization(_ d: inout ByteSource) throws(FormatError) {
@@ -517,6 +536,36 @@ struct Parser {
         let test = SelfTest(tolerance: tolerance, inputs: inputs, outputs: outputs)
         try ModelFile.validate(test, inputWidth: inputWidth, outputWidth: outputWidth, offset: start)
         selfTest = test
+    }
+}
+
+/// Undoes filter 1 (docs/FORMAT.md §4): 4-byte planes over float32 values, 2-byte planes over
+/// float16 values, and for int8 4-byte planes over the scales only (the int8 values follow them
+/// unshuffled).
+func unshuffleTensor(_ filtered: [UInt8], dtype: TensorDType, elements: Int) -> [UInt8] {
+    switch dtype {
+    case .float32: return unshuffle(filtered, elementSize: 4)
+    case .float16: return unshuffle(filtered, elementSize: 2)
+    case .int8:
+        let scaleBytes = filtered.count - elements
+        return unshuffle(Array(filtered[0..<scaleBytes]), elementSize: 4) + filtered[scaleBytes...]
+    }
+}
+
+/// The values of a tensor's raw (decompressed, unshuffled) little-endian bytes, whose length the
+/// reader has checked against the dtype.
+func decodeTensorData(_ raw: [UInt8], dtype: TensorDType, elements: Int) -> TensorData {
+    raw.withUnsafeBytes { buffer in
+        switch dtype {
+        case .float32:
+            return .float32((0..<elements).map { Float(bitPattern: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) })
+        case .float16:
+            return .float16((0..<elements).map { buffer.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self).littleEndian })
+        case .int8:
+            let channels = (raw.count - elements) / 4
+            let scales = (0..<channels).map { Float(bitPattern: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
+            return .int8(scales: scales, values: (0..<elements).map { Int8(bitPattern: buffer[4 * channels + $0]) })
+        }
     }
 }
 

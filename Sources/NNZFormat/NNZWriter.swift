@@ -8,7 +8,8 @@ import NNZSystem
 /// Turns a ``ModelFile`` into `.nnz` bytes, deterministically, and writes files atomically.
 ///
 /// The header's version and `min_reader_version` are both the model's
-/// ``ModelFile/minimumReaderVersion``: 1.0 unless a layer kind of format 1.1 is used.
+/// ``ModelFile/minimumReaderVersion``: 1.0 unless a layer kind or a tensor dtype of format 1.1
+/// is used.
 ///
 /// The same model always gives the same bytes (no clocks, sorted metadata, fixed zlib
 /// parameters), and `write(_:to:)` never leaves a half-written file behind: it writes a
@@ -149,19 +150,36 @@ public enum NNZWriter {
         return d.bytes
     }
 
+    /// TNSR data by the writer policy (docs/FORMAT.md §4): the raw little-endian bytes of the
+    /// dtype, byte-shuffled (float32: 4-byte planes; float16: 2-byte planes; int8: 4-byte planes
+    /// over the scales, values as they are) and compressed with ``zlibCompress(_:)``; stored raw,
+    /// unshuffled, when the stream is not shorter.
     static func tensorData(_ tensor: Tensor) -> [UInt8] {
         var raw = ByteSink()
-        raw.floats(tensor.values)
+        let filtered: [UInt8]
+        switch tensor.data {
+        case .float32(let values):
+            raw.floats(values)
+            filtered = shuffle(raw.bytes, elementSize: 4)
+        case .float16(let bits):
+            raw.bytes.reserveCapacity(2 * bits.count)
+            for h in bits { raw.u16(h) }
+            filtered = shuffle(raw.bytes, elementSize: 2)
+        case .int8(let scales, let values):
+            raw.floats(scales)
+            filtered = shuffle(raw.bytes, elementSize: 4) + values.map { UInt8(bitPattern: $0) }
+            raw.append(values.map { UInt8(bitPattern: $0) })
+        }
         var codec: UInt8 = 0, filter: UInt8 = 0
         var stored = raw.bytes
-        if let compressed = zlibCompress(shuffle(raw.bytes, elementSize: 4)), compressed.count < raw.bytes.count {
+        if let compressed = zlibCompress(filtered), compressed.count < raw.bytes.count {
             codec = 1
             filter = 1
             stored = compressed
         }
         var d = ByteSink()
         d.str(tensor.name)
-        d.u8(TensorDType.float32)
+        d.u8(tensor.dtype.rawValue)
         d.u8(codec)
         d.u8(filter)
         d.u8(UInt8(tensor.shape.count))
@@ -185,11 +203,6 @@ public enum NNZWriter {
         }
         return d.bytes
     }
-}
-
-/// Tensor dtype codes (docs/FORMAT.md §4).
-enum TensorDType {
-    static let float32: UInt8 = 1
 }
 
 func errnoText() -> String {

@@ -139,18 +139,18 @@ extension ModelFile {
             }
             byName[tensor.name] = tensor
         }
-        for (name, shape) in expected {
-            guard let tensor = byName.removeValue(forKey: name) else {
-                throw FormatError(.inconsistent, "tensor \(name) is missing (expected shape \(shape))")
-            }
-            guard tensor.shape == shape else {
-                throw FormatError(.inconsistent, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
-            }
-            guard tensor.values.count == tensor.elementCount else {
-                throw FormatError(.inconsistent, "tensor \(name) holds \(tensor.values.count) values, its shape \(shape) needs \(tensor.elementCount)")
-            }
-            if name.hasSuffix(".running_var"), let bad = tensor.values.first(where: { !($0 >= 0) }) {
-                throw FormatError(.malformed, "tensor \(name) holds \(bad); a variance must be ≥ 0")
+        var position = 0
+        for (layerIndex, layer) in layers.enumerated() {
+            for (parameter, shape) in zip(layer.parameterNames, layer.parameterShapes) {
+                let name = expected[position].name
+                position += 1
+                guard let tensor = byName.removeValue(forKey: name) else {
+                    throw FormatError(.inconsistent, "tensor \(name) is missing (expected shape \(shape))")
+                }
+                guard tensor.shape == shape else {
+                    throw FormatError(.inconsistent, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
+                }
+                try Self.validate(tensor, layer: layer, layerIndex: layerIndex, parameter: parameter)
             }
         }
         if let extra = byName.keys.sorted().first {
@@ -160,6 +160,28 @@ extension ModelFile {
         let canonical = expected.map(\.name)
         guard names == canonical else {
             throw FormatError(.inconsistent, "tensors must be in canonical order \(canonical), found \(names)")
+        }
+    }
+
+    /// The rules on one tensor whose name and shape are right: its value count (and int8 scale
+    /// count), its dtype for this parameter (``TensorRules/dtypeProblem``), its stored values
+    /// (``TensorRules/valueProblem``) and a variance's sign.
+    static func validate(_ tensor: Tensor, layer: Layer, layerIndex: Int, parameter: String) throws(FormatError) {
+        let name = tensor.name, shape = tensor.shape
+        guard tensor.data.count == tensor.elementCount else {
+            throw FormatError(.inconsistent, "tensor \(name) holds \(tensor.data.count) values, its shape \(shape) needs \(tensor.elementCount)")
+        }
+        if let problem = TensorRules.dtypeProblem(tensor.dtype, tensor: name, layer: layer, layerIndex: layerIndex, parameter: parameter) {
+            throw FormatError(problem.code, problem.message)
+        }
+        if case .int8(let scales, _) = tensor.data, let channels = tensor.int8ChannelCount, scales.count != channels {
+            throw FormatError(.inconsistent, "tensor \(name) holds \(scales.count) int8 scales, its shape \(shape) needs \(channels) (one per output channel)")
+        }
+        if let problem = TensorRules.valueProblem(tensor.data, tensor: name) {
+            throw FormatError(.malformed, problem.message)
+        }
+        if parameter == "running_var", let bad = tensor.values.first(where: { !($0 >= 0) }) {
+            throw FormatError(.malformed, "tensor \(name) holds \(bad); a variance must be ≥ 0")
         }
     }
 

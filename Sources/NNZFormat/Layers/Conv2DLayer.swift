@@ -88,6 +88,11 @@ extension Conv2DLayer: SingleCodeLayerFormat {
         return [input[0], input[1] + 2 * padHeight, input[2] + 2 * padWidth]
     }
 
+    /// The weight may be int8; each output sums `in_channels · kernel_h · kernel_w` products.
+    func int8ReductionLength(ofParameter name: String) -> Int? {
+        name == "weight" ? ModelFile.elementCount([inChannels, kernelHeight, kernelWidth]) : nil   // saturating
+    }
+
     var summary: String {
         "\(inChannels)→\(outChannels) \(kernelHeight)x\(kernelWidth) stride \(strideHeight),\(strideWidth) pad \(padHeight),\(padWidth)" + (hasBias ? "" : " no bias")
     }

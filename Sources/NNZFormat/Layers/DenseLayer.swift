@@ -50,4 +50,7 @@ extension DenseLayer: SingleCodeLayerFormat {
     }
 
     var summary: String { "\(inputs)→\(outputs)" + (hasBias ? "" : " no bias") }
+
+    /// The weight may be int8; each output sums `inputs` products.
+    func int8ReductionLength(ofParameter name: String) -> Int? { name == "weight" ? inputs : nil }
 }

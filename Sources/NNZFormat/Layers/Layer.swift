@@ -89,4 +89,10 @@ public enum Layer: Equatable, Sendable {
 
     /// Why this layer's own fields are out of range, or nil when they are fine.
     var fieldProblem: String? { format.fieldProblem }
+
+    /// For a parameter that may be int8 (dense and conv2d `weight`), the number of products each
+    /// output sums; nil when the parameter may not be int8 (docs/FORMAT.md §4).
+    public func int8ReductionLength(ofParameter name: String) -> Int? {
+        format.int8ReductionLength(ofParameter: name)
+    }
 }

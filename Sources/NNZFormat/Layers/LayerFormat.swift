@@ -31,6 +31,10 @@ protocol LayerFormat: Sendable {
     func materializedInputShape(for input: [Int]) -> [Int]?
     /// Hyper-parameters in a few words, e.g. `64→128 no bias`; empty when there are none.
     var summary: String { get }
+    /// For a parameter that may be stored as int8 (a dense or conv2d weight), the number of
+    /// products summed per output value (its reduction length, at most
+    /// ``Limits/maxInt8ReductionLength``); nil for a parameter that may not be int8.
+    func int8ReductionLength(ofParameter name: String) -> Int?
 }
 
 extension LayerFormat {
@@ -41,6 +45,7 @@ extension LayerFormat {
     var parameters: [(name: String, shape: [Int])] { [] }
     func materializedInputShape(for input: [Int]) -> [Int]? { nil }
     var summary: String { "" }
+    func int8ReductionLength(ofParameter name: String) -> Int? { nil }
 }
 
 /// A layer kind with one ARCH kind code (every kind but the activations).
