@@ -271,6 +271,62 @@ def model_cnn_avgpool_leaky():
     return finish(model, inputs)
 
 
+def model_tiny_int8():
+    """The §12 example with int8 weights (FORMAT.md §12.2): one scale per column, 63.5 and
+    -63.5 rounding half to even to 64 and -64."""
+    model, inputs = model_tiny()
+    return nnz.quantize_model(model, "int8"), inputs
+
+
+def source_mlp():
+    """The float32 MLP behind mlp_f16 and mlp_int8: dense, relu, dense, relu, dense, softmax on
+    standardized inputs (both signs, so the first int8 layer has a zero point above 0; after a
+    relu the zero point is 0). The 48x48 middle weight is Laplace-distributed like trained
+    weights, so that both its int8 and float16 forms compress (codec 1, filter 1); column 5 of
+    the first weight is all zeros (int8 scale 1, values 0); one weight is 3e-6, a float16
+    subnormal."""
+    rng = np.random.default_rng(108)
+    layers = [dense(5, 48), plain("relu"), dense(48, 48), plain("relu"), dense(48, 3),
+              plain("softmax")]
+    tensors = init_tensors(layers, rng)
+    tensors["layers.0.weight"][:, 5] = 0
+    tensors["layers.2.weight"] = rng.laplace(0.0, math.sqrt(1 / 48), (48, 48)).astype(F32)
+    tensors["layers.4.weight"][4, 1] = F32(3e-6)
+    mean = np.array([1.0, -2.0, 0.5, 10.0, 0.0], dtype=F32)
+    std = np.array([2.0, 1.0, 0.5, 4.0, 1.0], dtype=F32)
+    model = nnz.Model(input_shape=(5,), output_kind="probabilities", layers=layers,
+                      tensors=tensors, normalization={"kind": "standard", "a": mean, "b": std},
+                      metadata={"name": "small-mlp", "class_labels": ["a", "b", "c"]})
+    inputs = mean + std * rng.standard_normal((16, 5))
+    return finish(model, inputs)
+
+
+def source_cnn():
+    """The float32 CNN behind cnn_f16 and cnn_int8: conv2d without bias (padding 1, so int8
+    padding taps read the zero point), batchnorm over channels, relu, maxpool, flatten, dense,
+    softmax. Its int8 form folds the batchnorm into the conv2d, which gains a bias."""
+    rng = np.random.default_rng(109)
+    layers = [conv2d(2, 4, (3, 3), (1, 1), (1, 1), has_bias=False),   # [2,6,6] -> [4,6,6]
+              batchnorm("channels", 4), plain("relu"),
+              maxpool((2, 2), (2, 2), (0, 0)),                        # -> [4,3,3]
+              plain("flatten"), dense(36, 3), plain("softmax")]
+    model = nnz.Model(input_shape=(2, 6, 6), output_kind="probabilities", layers=layers,
+                      tensors=init_tensors(layers, rng),
+                      normalization={"kind": "standard", "a": np.array([0.5], F32),
+                                     "b": np.array([0.25], F32)},
+                      metadata={"name": "small-cnn", "class_labels": ["left", "middle", "right"]})
+    inputs = rng.uniform(0, 1, (16, 2, 6, 6))
+    return finish(model, inputs)
+
+
+def converted(source, dtype):
+    def build():
+        model, inputs = source()
+        return nnz.quantize_model(model, dtype), inputs
+    build.__doc__ = f"{source.__name__}() converted by nnz.quantize_model(..., {dtype!r})"
+    return build
+
+
 GOOD_MODELS = {
     "tiny": model_tiny,
     "mlp_all_meta": model_mlp_all_meta,
@@ -280,6 +336,12 @@ GOOD_MODELS = {
     "xor_nobias": model_xor_nobias,
     "regression": model_regression,
     "cnn_avgpool_leaky": model_cnn_avgpool_leaky,
+    # format 1.1 tensor dtypes
+    "tiny_int8": model_tiny_int8,
+    "mlp_f16": converted(source_mlp, "float16"),
+    "mlp_int8": converted(source_mlp, "int8"),
+    "cnn_f16": converted(source_cnn, "float16"),
+    "cnn_int8": converted(source_cnn, "int8"),
 }
 
 
@@ -556,7 +618,8 @@ def hostile_files(good: dict) -> list:
     add("raw_stored_length_mismatch", "inconsistent", "codec 0 with 44 stored bytes for raw_length 48",
         with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
             "layers.0.weight", (3, 4), 48, 0, 0, raw[:44]))))
-    add("dtype_float16", "malformed", "dtype 2 (float16, reserved in 1.0) with min_reader 1.0",
+    add("dtype_float16", "malformed", "dtype 2 (float16, a dtype of format 1.1) in a file whose "
+        "min_reader is 1.0 (the header must claim 1.1)",
         with_chunks(patched(xor_chunks, "TNSR", nnz.encode_tensor_fields(
             "layers.0.weight", (3, 4), 48, 0, 0, raw, dtype=2))))
     bomb_model = model_from((16384,), [dense(16384, 16384, has_bias=False)])
@@ -670,7 +733,95 @@ def hostile_files(good: dict) -> list:
     add("tensor_too_large", "limitExceeded", "dense 32768 -> 16384: layers.0.weight would be 2^31 "
         "bytes (limit 2^30); refused on ARCH alone, before any TNSR",
         with_chunks([("ARCH", arch_bytes(big)), ("NEND", b"")]))
+    add_dtype_hostile_files(add)
     return files
+
+
+def add_dtype_hostile_files(add):
+    """The rules of the float16 and int8 dtypes (§4, format 1.1). The base is a 1.1 file:
+    input [3], dense 3 -> 4 with an int8 weight (4 scales) and a float32 bias, relu. Tensors
+    with a planted defect are stored raw (codec 0), so the message's byte is the culprit's."""
+    def v11(chunks, version=(1, 1)):
+        return nnz.assemble(chunks + [("NEND", b"")], version=version, min_reader=version)
+
+    base = nnz.Model(input_shape=(3,), output_kind="regression", layers=[dense(3, 4), plain("relu")])
+    arch = ("ARCH", nnz.encode_arch(base))
+    weight = nnz.to_int8("layers.0.weight", np.arange(-6, 6, dtype=F32).reshape(3, 4) / 4, 1)
+    bias = ("TNSR", nnz.encode_tensor("layers.0.bias", np.array([0.5, -1, 0.25, 2], F32)))
+
+    def int8_raw(scales, values, raw_length=None, name="layers.0.weight", dims=(3, 4)):
+        raw = np.asarray(scales, "<f4").tobytes() + np.asarray(values, np.int8).tobytes()
+        return ("TNSR", nnz.encode_tensor_fields(name, dims, len(raw) if raw_length is None
+                                                 else raw_length, 0, 0, raw, dtype=3))
+
+    def f16_raw(values, name="layers.0.weight", dims=(3, 4)):
+        raw = np.asarray(values, np.uint16).astype("<u2").tobytes()
+        return ("TNSR", nnz.encode_tensor_fields(name, dims, len(raw), 0, 0, raw, dtype=2))
+
+    scales, values = weight.scales, weight.values.ravel()
+    # -- raw_length of the new layouts --------------------------------------------------------
+    add("int8_raw_length_wrong", "inconsistent", "int8 layers.0.weight [3, 4] with raw_length 24 "
+        "and 3 scales: one scale per input row instead of one per output column (4 scales + 12 "
+        "values = 28 bytes)", v11([arch, int8_raw(scales[:3], values), bias]))
+    add("float16_raw_length_wrong", "inconsistent", "float16 layers.0.weight [3, 4] declaring "
+        "raw_length 48, the float32 size (12 values of 2 bytes need 24)",
+        v11([arch, ("TNSR", nnz.encode_tensor_fields("layers.0.weight", (3, 4), 48, 0, 0,
+                                                     bytes(48), dtype=2)), bias]))
+    # -- int8 scales and values ---------------------------------------------------------------
+    for label, bad in (("zero", 0.0), ("negative", -1.5), ("inf", math.inf), ("nan", math.nan)):
+        planted = scales.copy()
+        planted[2] = bad
+        add(f"int8_scale_{label}", "malformed", f"scale 2 of int8 layers.0.weight is {bad} (a "
+            f"scale must be finite and > 0)", v11([arch, int8_raw(planted, values), bias]))
+    planted = values.copy()
+    planted[5] = -128
+    add("int8_value_minus_128", "malformed", "int8 layers.0.weight holds -128 at element 5 "
+        "(int8 weights are symmetric, -127..127, so -q never overflows)",
+        v11([arch, int8_raw(scales, planted), bias]))
+    # -- which tensors may be int8 --------------------------------------------------------------
+    add("int8_on_bias", "malformed", "dtype 3 (int8) on layers.0.bias: only dense and conv2d "
+        "weights may be int8", v11([arch, int8_raw(scales, values), int8_raw(
+            [1.0], [1, 2, 3, 4], name="layers.0.bias", dims=(4,))]))
+    bn = nnz.Model(input_shape=(3,), output_kind="regression", layers=[batchnorm("features", 3)])
+    bn_rest = [("TNSR", nnz.encode_tensor(f"layers.0.{p}", np.ones(3, F32)))
+               for p in ("beta", "running_mean", "running_var")]
+    add("int8_on_batchnorm", "malformed", "dtype 3 (int8) on batchnorm layers.0.gamma: only dense "
+        "and conv2d weights may be int8", v11([("ARCH", nnz.encode_arch(bn)), int8_raw(
+            [1.0], [1, 1, 1], name="layers.0.gamma", dims=(3,))] + bn_rest))
+    # -- float16 values ---------------------------------------------------------------------------
+    halves = np.arange(-6, 6, dtype=np.float16).view(np.uint16).copy()
+    halves[7] = 0x7E00
+    add("float16_nan", "malformed", "float16 layers.0.weight holds NaN (0x7E00) at element 7",
+        v11([arch, f16_raw(halves), bias]))
+    bias_halves = np.array([0.5, -1, 0.25, 2], np.float16).view(np.uint16).copy()
+    bias_halves[3] = 0xFC00
+    add("float16_inf", "malformed", "float16 layers.0.bias (float16 is allowed on any tensor) "
+        "holds -inf (0xFC00) at element 3", v11([arch, int8_raw(scales, values),
+                                                  f16_raw(bias_halves, "layers.0.bias", (4,))]))
+    # -- versions -----------------------------------------------------------------------------
+    add("int8_in_1_0_file", "malformed", "a well-formed int8 weight (dtype 3, format 1.1) in a "
+        "file whose header says version 1.0, min_reader 1.0: the header must claim 1.1",
+        v11([arch, int8_raw(scales, values), bias], version=(1, 0)))
+    add("dtype_4_unknown", "malformed", "dtype 4, which no format 1.x defines, in a 1.1 file",
+        v11([arch, ("TNSR", nnz.encode_tensor_fields("layers.0.weight", (3, 4), 48, 0, 0,
+                                                     bytes(48), dtype=4)), bias]))
+    # -- the reduction-length limit (ARCH and dtype alone; the zlib stream of zeros is small) -----
+    wide = nnz.Model(input_shape=(70000,), output_kind="regression",
+                     layers=[dense(70000, 1, has_bias=False)])
+    raw = np.array([1.0], "<f4").tobytes() + bytes(70000)
+    add("int8_dense_70000_inputs", "limitExceeded", "int8 weight of a dense 70000 -> 1 layer: "
+        "70000 products per output, over the reduction-length limit 66311 (int32 accumulation "
+        "of u8 x int8 could overflow); refused at the dtype byte, before inflating",
+        v11([("ARCH", nnz.encode_arch(wide)), ("TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (70000, 1), len(raw), 1, 1, zlib.compress(raw, 9), dtype=3))]))
+    deep = nnz.Model(input_shape=(8, 93, 93), output_kind="regression",
+                     layers=[conv2d(8, 1, (93, 93), (1, 1), (0, 0), has_bias=False),
+                             plain("flatten")])
+    raw = np.array([1.0], "<f4").tobytes() + bytes(8 * 93 * 93)
+    add("int8_conv_reduction_69192", "limitExceeded", "int8 weight of a conv2d 8 -> 1 with a "
+        "93x93 kernel: in_channels*kernel_h*kernel_w = 69192 products per output, over the limit "
+        "66311", v11([("ARCH", nnz.encode_arch(deep)), ("TNSR", nnz.encode_tensor_fields(
+            "layers.0.weight", (1, 8, 93, 93), len(raw), 1, 1, zlib.compress(raw, 9), dtype=3))]))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -705,9 +856,17 @@ def main():
     readme = ["# Good models", "",
               "Written by `python3 Tools/make_fixtures.py`; each `NAME.nnz` comes with",
               "`NAME.input.csv` (raw inputs) and `NAME.expected.csv` (outputs of the reference",
-              "forward pass in `Tools/nnz.py`, float64, `%.9g`). Every model but `tiny.nnz` carries a",
-              "4-row self-test with tolerance 1e-5. `cnn_avgpool_leaky.nnz` uses the layer kinds of",
-              "format 1.1 and so is a 1.1 file; every other one is format 1.0.", "",
+              "forward pass in `Tools/nnz.py`, float64, `%.9g`). Every model but `tiny.nnz` and",
+              "`tiny_int8.nnz` carries a 4-row self-test with tolerance 1e-5. `cnn_avgpool_leaky.nnz`",
+              "uses the layer kinds of format 1.1, and the `*_f16` / `*_int8` files the tensor dtypes",
+              "of format 1.1 (float16; int8 with per-channel scales), so they are 1.1 files; every other",
+              "one is format 1.0.", "",
+              "The `*_f16` and `*_int8` models are `mlp` / `cnn` float32 models (`source_mlp`,",
+              "`source_cnn` in `Tools/make_fixtures.py`) converted by `nnz.quantize_model`: float16",
+              "tensors throughout, or batch norm folded and int8 dense/conv2d weights. The expected",
+              "outputs of an int8 model are the reference's integer arithmetic (FORMAT.md §4, \"int8",
+              "layers at inference\"); only exact operations (relu, maxpool, flatten) lie between two",
+              "int8 layers, so a runtime that follows it reproduces every int8 layer bit for bit.", "",
               "| file | bytes | input | layers | output | also |", "|---|---|---|---|---|---|"]
     for name, build in GOOD_MODELS.items():
         model, inputs = build()
@@ -720,8 +879,11 @@ def main():
         write(os.path.join(models_dir, f"{name}.expected.csv"),
               nnz.format_csv(nnz.output_header(model), expected))
         also = []
-        if nnz.minimum_reader_version(model.layers) != (1, 0):
-            also.append("format %d.%d" % nnz.minimum_reader_version(model.layers))
+        if nnz.minimum_reader_version(model.layers, model.tensors) != (1, 0):
+            also.append("format %d.%d" % nnz.minimum_reader_version(model.layers, model.tensors))
+        dtypes = sorted({nnz.tensor_dtype(t) for t in model.tensors.values()} - {1})
+        if dtypes:
+            also.append(" and ".join({2: "float16 tensors", 3: "int8 weights"}[d] for d in dtypes))
         if model.normalization:
             also.append(f"NORM {model.normalization['kind']} count {len(model.normalization['a'])}")
         if model.metadata:

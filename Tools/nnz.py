@@ -9,7 +9,12 @@ It holds, in one file with numpy and the standard library only:
 - a writer that follows the writer policy exactly (canonical chunk order, byte-shuffle + zlib
   Huffman-only at level 9, raw fallback, sorted META, the lowest version that describes the file in the
   header), so the Python and Swift writers produce the same bytes;
-- a reference forward pass (inference semantics, float64 arithmetic on the float32 weights);
+- a reference forward pass (inference semantics, float64 arithmetic on the float32 weights;
+  float16 weights widened; int8 layers in the exact integer arithmetic of the runtime, see
+  `int8_dense` and `int8_conv2d`);
+- the conversions writers use (`to_float16`, `to_int8`, bit for bit those of Swift's
+  `Tensor.float16()` / `Tensor.int8(outputAxis:)`), the batch-norm fold (`fold_batchnorm`) and
+  a whole-model conversion (`quantize_model`);
 - a command line: `verify`, `inspect`, `predict`, `dump`, `write-example`.
 
     python3 Tools/nnz.py verify Fixtures/models/cnn.nnz
@@ -22,6 +27,7 @@ As a library:
     model = nnz.read_model("model.nnz")          # raises nnz.NNZError
     y = nnz.forward(model, x)                    # x: [N, ...] raw inputs -> float64 [N, K]
     nnz.write_model(model, "copy.nnz")           # atomic
+    small = nnz.quantize_model(model, "int8")    # batch norm folded, int8 dense/conv weights
 """
 
 from __future__ import annotations
@@ -73,6 +79,12 @@ LAYER_KIND_CODES = {v: k for k, v in LAYER_KINDS.items()}
 # The format version that introduced each kind (§11): a file using one declares at least that
 # min_reader version, and an older reader does not know it.
 KIND_VERSIONS = {code: (1, 1) if code >= 11 else (1, 0) for code in LAYER_KINDS}
+# Tensor dtypes (§4) and the version that introduced each, as for the kinds.
+DTYPES = {1: "float32", 2: "float16", 3: "int8"}
+DTYPE_VERSIONS = {1: (1, 0), 2: (1, 1), 3: (1, 1)}
+# An int8 layer's reduction length (dense inputs, conv2d in*kh*kw) is at most
+# floor((2^31 - 1) / (255 * 127)), so that int32 sums of u8 x int8 products cannot overflow.
+MAX_INT8_REDUCTION = 66311
 WINDOW_KINDS = ("conv2d", "maxpool", "avgpool")
 DROPOUT_CONVENTIONS = {0: "inverted", 1: "scale"}
 BATCHNORM_AXES = {0: "features", 1: "channels"}
@@ -138,7 +150,9 @@ class Model:
     output_kind   "scores" | "probabilities" | "regression"  (ints 0/1/2 are accepted too)
     layers        list of dicts, e.g. {"kind": "dense", "inputs": 2, "outputs": 3, "has_bias": True};
                   see LAYER_FIELDS for every kind's keys
-    tensors       dict name -> float32 ndarray, names "layers.<i>.<param>" (canonical order)
+    tensors       dict name -> tensor, names "layers.<i>.<param>" (canonical order); a tensor is a
+                  float32 ndarray (dtype 1), a float16 ndarray (dtype 2) or an Int8Tensor
+                  (dtype 3); `as_float32` gives any of them as float32 values
     normalization None or {"kind": "standard"|"minmax", "a": float32[count], "b": float32[count]}
     metadata      dict key -> str | float | bool | list[str]
     self_test     None or {"tolerance": float, "inputs": float32[rows, F], "outputs": float32[rows, K]}
@@ -180,11 +194,132 @@ LAYER_FIELDS = {
 }
 
 
-def minimum_reader_version(layers: list) -> tuple:
-    """The lowest format version that describes a file with these layers (§11): what the
-    writer puts in both header fields. 1.0 unless a layer uses a kind of format 1.1."""
+@dataclasses.dataclass(eq=False)
+class Int8Tensor:
+    """A dtype 3 tensor (§4): `values` int8 in -127..127 with the weight's shape, and `scales`,
+    one float32 per output channel: axis 1 of a dense weight [inputs, outputs], axis 0 of a
+    conv2d weight [out, in, kh, kw] (`int8_channel_axis`). Value w of channel c stands for
+    float32(w) * scales[c]."""
+    scales: np.ndarray
+    values: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        return self.values.shape
+
+    @property
+    def size(self) -> int:
+        return self.values.size
+
+    def dequantize(self) -> np.ndarray:
+        """float32(value) * scale[channel], one float32 multiply each."""
+        axis = int8_channel_axis(self.values.ndim)
+        shape = [1] * self.values.ndim
+        shape[axis] = -1
+        with np.errstate(invalid="ignore", over="ignore"):     # a bad scale gives nan, no warning
+            return self.values.astype(np.float32) * np.asarray(self.scales, np.float32).reshape(shape)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Int8Tensor) and self.values.shape == other.values.shape
+                and np.array_equal(self.values, other.values)
+                and np.asarray(self.scales, np.float32).tobytes()
+                == np.asarray(other.scales, np.float32).tobytes())
+
+
+def int8_channel_axis(ndim: int) -> int | None:
+    """The axis an int8 tensor has one scale per index of: 1 for rank 2 (dense [inputs,
+    outputs]), 0 for rank 4 (conv2d [out, in, kh, kw]); None for ranks that cannot be int8."""
+    return {2: 1, 4: 0}.get(ndim)
+
+
+def tensor_dtype(tensor) -> int:
+    """The dtype code (§4) a tensor of the in-memory model is written with."""
+    if isinstance(tensor, Int8Tensor):
+        return 3
+    return 2 if np.asarray(tensor).dtype == np.float16 else 1
+
+
+def as_float32(tensor) -> np.ndarray:
+    """Any tensor's values as float32: float16 widened (exactly), int8 dequantized."""
+    if isinstance(tensor, Int8Tensor):
+        return tensor.dequantize()
+    return np.asarray(tensor).astype(np.float32)
+
+
+def minimum_reader_version(layers: list, tensors: dict | None = None) -> tuple:
+    """The lowest format version that describes a file with these layers and tensors (§11): what
+    the writer puts in both header fields. 1.0 unless a layer uses a kind, or a tensor a dtype,
+    of format 1.1."""
     return max([(1, 0)] + [KIND_VERSIONS[_code(LAYER_KINDS, layer["kind"], "layer kind")]
-                           for layer in layers])
+                           for layer in layers]
+               + [DTYPE_VERSIONS[tensor_dtype(t)] for t in (tensors or {}).values()])
+
+
+def int8_reduction_length(layer: dict, param: str) -> int | None:
+    """Products each output of an int8 `param` sums: a dense weight's inputs, a conv2d weight's
+    in_channels * kernel_h * kernel_w; None for a parameter that may not be int8."""
+    if param != "weight":
+        return None
+    if layer["kind"] == "dense":
+        return layer["inputs"]
+    if layer["kind"] == "conv2d":
+        return layer["in_channels"] * layer["kernel_h"] * layer["kernel_w"]
+    return None
+
+
+def _int8_rule(name: str, layer: dict, index: int, param: str) -> tuple | None:
+    """(code, message) when an int8 `name` breaks §4's rules, else None (Swift TensorRules)."""
+    length = int8_reduction_length(layer, param)
+    if length is None:
+        return ("malformed", f"tensor {name} has dtype 3 (int8); only dense and conv2d weights "
+                f"may be int8")
+    if length > MAX_INT8_REDUCTION:
+        what = "inputs" if layer["kind"] == "dense" else "in_channels·kernel_h·kernel_w"
+        return ("limitExceeded", f"layer {index} ({layer['kind']}): int8 weights with reduction "
+                f"length {length} ({what}) exceed the limit {MAX_INT8_REDUCTION}, up to which "
+                f"int32 accumulation cannot overflow")
+    return None
+
+
+def _swift_float(value) -> str:
+    """A float32 as Swift's description prints it (0.0, -1.5, 1e-05, inf, nan), so that the two
+    readers' messages agree word for word."""
+    v = np.float32(value)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    scientific = np.format_float_scientific(v, unique=True, trim="-", exp_digits=2)
+    if v != 0 and (int(scientific.split("e")[1]) < -4 or abs(v) > 2.0 ** 24):
+        return scientific
+    text = np.format_float_positional(v, unique=True, trim="-")
+    return text if "." in text else text + ".0"
+
+
+def _value_problem(dtype: int, tensor, name: str) -> tuple | None:
+    """(message, offset in the raw layout) of the first stored value §4 refuses: a float16 NaN or
+    infinity, an int8 scale that is not finite and > 0, an int8 -128 (Swift TensorRules)."""
+    if dtype == 2:
+        bits = np.asarray(tensor).view(np.uint16).ravel()
+        bad = np.flatnonzero((bits & 0x7C00) == 0x7C00)
+        if bad.size:
+            i = int(bad[0])
+            return (f"tensor {name} holds {_swift_float(np.float16(bits[i:i + 1].view(np.float16)[0]))} "
+                    f"(float16 0x{int(bits[i]):04X}) at element {i}; float16 values must be finite",
+                    2 * i)
+    if dtype == 3:
+        scales = np.asarray(tensor.scales, np.float32)
+        bad = np.flatnonzero(~(np.isfinite(scales) & (scales > 0)))
+        if bad.size:
+            j = int(bad[0])
+            return (f"scale {j} of tensor {name} is {_swift_float(scales[j])}; an int8 scale must be "
+                    f"finite and > 0", 4 * j)
+        bad = np.flatnonzero(np.asarray(tensor.values).ravel() == -128)
+        if bad.size:
+            i = int(bad[0])
+            return (f"tensor {name} holds -128 at element {i}; int8 weights are symmetric, "
+                    f"-127...127", 4 * scales.size + i)
+    return None
 
 
 def parameter_shapes(layer: dict) -> dict:
@@ -317,6 +452,44 @@ def shuffle(raw: bytes, element_size: int = 4) -> bytes:
 def unshuffle(filtered, element_size: int = 4) -> bytes:
     n = len(filtered) // element_size
     return np.frombuffer(filtered, np.uint8).reshape(element_size, n).T.tobytes()
+
+
+def unshuffle_tensor(filtered: bytes, dtype: int, elements: int) -> bytes:
+    """Undo filter 1 for a dtype (§4): 4-byte planes over float32, 2-byte planes over float16,
+    and for int8 4-byte planes over the scales only, the int8 values following unshuffled."""
+    if dtype == 3:
+        split = len(filtered) - elements
+        return unshuffle(filtered[:split], 4) + bytes(filtered[split:])
+    return unshuffle(filtered, 4 if dtype == 1 else 2)
+
+
+def shuffle_tensor(raw: bytes, dtype: int, elements: int) -> bytes:
+    """Filter 1 for a dtype: the inverse of unshuffle_tensor."""
+    if dtype == 3:
+        split = len(raw) - elements
+        return shuffle(raw[:split], 4) + raw[split:]
+    return shuffle(raw, 4 if dtype == 1 else 2)
+
+
+def decode_tensor(raw: bytes, dtype: int, dims: tuple):
+    """A tensor from its raw (decompressed, unshuffled) little-endian bytes, length checked."""
+    if dtype == 1:
+        return np.frombuffer(raw, "<f4").astype(np.float32).reshape(dims)
+    if dtype == 2:
+        return np.frombuffer(raw, "<f2").astype(np.float16).reshape(dims)
+    elements = math.prod(dims)
+    channels = (len(raw) - elements) // 4
+    return Int8Tensor(np.frombuffer(raw[:4 * channels], "<f4").astype(np.float32),
+                      np.frombuffer(raw[4 * channels:], np.int8).reshape(dims).copy())
+
+
+def encode_tensor_raw(tensor) -> bytes:
+    """A tensor's raw little-endian bytes (§4): f32 values, f16 values, or f32 scales then i8."""
+    if isinstance(tensor, Int8Tensor):
+        return (np.asarray(tensor.scales, np.float32).astype("<f4").tobytes()
+                + np.ascontiguousarray(tensor.values, np.int8).tobytes())
+    array = np.ascontiguousarray(tensor)
+    return array.astype("<f2" if array.dtype == np.float16 else "<f4").tobytes()
 
 
 def _is_chunk_type(type_bytes: bytes) -> bool:
@@ -724,12 +897,27 @@ class _Reader:
 
     def read_tensor(self, c: _Cursor, pos: int):
         name = c.string("name")
-        dtype, at = c.u8("dtype", lambda v: f"{v} (float32)" if v == 1 else str(v))
-        if dtype != 1:
-            reserved = {2: " (float16 is reserved, refused in 1.x)",
-                        3: " (int8 is reserved, refused in 1.x)"}.get(dtype, "")
-            raise c.error("malformed", f"tensor {name}: dtype {dtype}{reserved}; format 1.x has "
-                          f"only 1 = float32", at)
+        dtype, at = c.u8("dtype", lambda v: f"{v} ({DTYPES[v]})" if v in DTYPES else str(v))
+        known = {k: v for k, v in DTYPES.items() if DTYPE_VERSIONS[k] <= self.reader_version}
+        if dtype not in known:
+            r = self.reader_version
+            listed = "only 1 (float32)" if len(known) == 1 else \
+                ", ".join(f"{k} ({v})" for k, v in known.items())
+            raise c.error("malformed", f"tensor {name} has dtype {dtype}; format {r[0]}.{r[1]} "
+                          f"knows {listed}", at)
+        introduced = DTYPE_VERSIONS[dtype]
+        if introduced > self.min_reader:
+            # As for layer kinds: a file holding a newer dtype must say so in its header.
+            raise c.error("malformed", f"tensor {name} has dtype {dtype} ({DTYPES[dtype]}), which "
+                          f"needs min_reader {introduced[0]}.{introduced[1]}; the file says "
+                          f"{self.min_reader[0]}.{self.min_reader[1]}", at)
+        if dtype == 3 and name in self.expected:
+            # Which tensors may be int8 and the reduction-length limit follow from ARCH and the
+            # dtype alone: checked before anything is inflated.
+            index = self.expected[name][1]
+            problem = _int8_rule(name, self.model.layers[index], index, name.rsplit(".", 1)[1])
+            if problem is not None:
+                raise c.error(problem[0], problem[1], at)
         codec = c.choice("codec", {0: "stored raw", 1: "zlib"})
         filter_at = c.pos
         filt = c.choice("filter", {0: "none", 1: "byte-shuffle"})
@@ -755,9 +943,15 @@ class _Reader:
             raise NNZError("inconsistent", f"tensor {name} has shape {_shape_text(dims)}, layer "
                            f"{index} needs {_shape_text(shape)}", pos, "TNSR")
         elements = math.prod(dims)
-        if raw_length != 4 * elements:
+        channels = dims[int8_channel_axis(rank)] if dtype == 3 else 0
+        if dtype == 1 and raw_length != 4 * elements:
             raise c.error("inconsistent", f"tensor {name}: raw_length {raw_length} is not 4 × "
                           f"{elements} elements = {4 * elements}", raw_at)
+        needed = {1: 4 * elements, 2: 2 * elements, 3: 4 * channels + elements}[dtype]
+        if raw_length != needed:
+            layout = "float16" if dtype == 2 else f"int8 with {channels} scales"
+            raise c.error("inconsistent", f"tensor {name} raw_length is {raw_length}, its shape "
+                          f"{_shape_text(dims)} of {layout} needs {needed}", raw_at)
         stored_at, stored = c.take(c.end - c.pos, "stored bytes")
         if codec == "stored raw":
             if len(stored) != raw_length:
@@ -771,21 +965,30 @@ class _Reader:
                               f"1032 × stored + 64 = {1032 * len(stored) + 64})", raw_at)
             raw = _inflate_exact(stored, raw_length, name, stored_at)
         if filt == "byte-shuffle":
-            raw = unshuffle(raw, 4)
-        values = np.frombuffer(raw, "<f4").astype(np.float32).reshape(dims)
+            raw = unshuffle_tensor(raw, dtype, elements)
+        tensor = decode_tensor(raw, dtype, dims)
+        shown = _values_text(as_float32(tensor).ravel(), 8 if codec == "stored raw" else 4)
+        if dtype == 3:
+            shown = f"scales {_values_text(tensor.scales, 4)}, int8 {_values_text(tensor.values.ravel(), 8)}"
         if codec == "stored raw":
-            self.note(stored_at, len(stored), f"data = {_values_text(values.ravel())} "
-                      f"(raw float32{', shuffled' if filt == 'byte-shuffle' else ''})")
+            self.note(stored_at, len(stored), f"data = {shown} (raw {DTYPES[dtype]}"
+                      f"{', shuffled' if filt == 'byte-shuffle' else ''})")
         else:
             self.note(stored_at, len(stored), f"zlib stream, {len(stored)} bytes -> {raw_length} "
-                      f"bytes{' (byte-shuffled)' if filt == 'byte-shuffle' else ''}, values "
-                      f"{_values_text(values.ravel(), 4)}")
+                      f"bytes{' (byte-shuffled)' if filt == 'byte-shuffle' else ''}, "
+                      f"{DTYPES[dtype]} {'' if dtype == 3 else 'values '}{shown}")
+        problem = _value_problem(dtype, tensor, name)
+        if problem is not None:
+            # A raw tensor's bytes are in the file as they are: name the culprit's own byte.
+            raise c.error("malformed", problem[0],
+                          stored_at + problem[1] if codec == "stored raw" else stored_at)
+        values = as_float32(tensor)
         if name.endswith(".running_var") and not np.all(values >= 0):
             bad = values.ravel()[~(values.ravel() >= 0)][0]
             raise NNZError("malformed", f"tensor {name}: running variance {bad} is not >= 0", pos,
                            "TNSR")
-        self.model.tensors[name] = values
-        self.info["tensors"][name] = {"codec": 0 if codec == "stored raw" else 1,
+        self.model.tensors[name] = tensor
+        self.info["tensors"][name] = {"dtype": dtype, "codec": 0 if codec == "stored raw" else 1,
                                       "filter": 0 if filt == "none" else 1,
                                       "stored_length": len(stored), "raw_length": raw_length,
                                       "offset": pos}
@@ -1109,15 +1312,28 @@ def zlib_compress(data: bytes) -> bytes:
 
 
 def encode_tensor(name: str, values) -> bytes:
-    """TNSR data by the writer policy: shuffle + Huffman-only zlib, else raw if not shorter."""
-    array = np.ascontiguousarray(np.asarray(values, dtype=np.float32))
-    if not np.all(np.isfinite(array)):
-        raise NNZError("writeFailed", f"tensor {name} holds a non-finite value")
-    raw = array.astype("<f4").tobytes()
-    compressed = zlib_compress(shuffle(raw, 4))
+    """TNSR data by the writer policy (§4): the dtype's raw bytes byte-shuffled (float32 4-byte
+    planes, float16 2-byte planes, int8 4-byte planes over the scales only) and compressed with
+    Huffman-only zlib; raw and unshuffled if the stream is not shorter. A float16 ndarray is
+    written as dtype 2, an Int8Tensor as dtype 3, anything else as float32."""
+    if isinstance(values, Int8Tensor):
+        tensor = Int8Tensor(np.asarray(values.scales, np.float32).ravel(),
+                            np.asarray(values.values, np.int8))
+    else:
+        tensor = np.asarray(values)
+        if tensor.dtype != np.float16:
+            tensor = tensor.astype(np.float32)
+            if not np.all(np.isfinite(tensor)):
+                raise NNZError("writeFailed", f"tensor {name} holds a non-finite value")
+    dtype = tensor_dtype(tensor)
+    problem = _value_problem(dtype, tensor, name)
+    if problem is not None:
+        raise NNZError("writeFailed", problem[0])
+    raw = encode_tensor_raw(tensor)
+    compressed = zlib_compress(shuffle_tensor(raw, dtype, tensor.size))
     if len(compressed) < len(raw):
-        return encode_tensor_fields(name, array.shape, len(raw), 1, 1, compressed)
-    return encode_tensor_fields(name, array.shape, len(raw), 0, 0, raw)
+        return encode_tensor_fields(name, tensor.shape, len(raw), 1, 1, compressed, dtype)
+    return encode_tensor_fields(name, tensor.shape, len(raw), 0, 0, raw, dtype)
 
 
 def encode_norm(normalization: dict) -> bytes:
@@ -1172,7 +1388,9 @@ def model_chunks(model: Model) -> list:
     for name, (shape, _) in expected.items():
         if name not in model.tensors:
             raise NNZError("writeFailed", f"missing tensor {name} {_shape_text(shape)}")
-        values = np.asarray(model.tensors[name])
+        values = model.tensors[name]
+        if not isinstance(values, Int8Tensor):
+            values = np.asarray(values)
         if tuple(values.shape) != shape:
             raise NNZError("writeFailed", f"tensor {name} has shape {_shape_text(values.shape)}, "
                            f"the layer needs {_shape_text(shape)}")
@@ -1203,7 +1421,7 @@ def encode_model(model: Model) -> bytes:
     """The file's bytes. Validated by reading them back: a writer never emits an invalid file.
     Both header versions are the lowest that describes the file (minimum_reader_version)."""
     try:
-        version = minimum_reader_version(model.layers)
+        version = minimum_reader_version(model.layers, model.tensors)
         data = assemble(model_chunks(model), version=version, min_reader=version)
     except NNZError as e:
         raise NNZError("writeFailed", e.message) from None
@@ -1263,6 +1481,136 @@ def write_model(model: Model, path: str):
 
 
 # ----------------------------------------------------------------------------------------------
+# Conversions (§4 "Conversions"): bit for bit those of Swift's Tensor.float16() / int8(outputAxis:)
+# ----------------------------------------------------------------------------------------------
+
+def to_float16(name: str, values) -> np.ndarray:
+    """`values` (any tensor) rounded to float16, to nearest with ties to even (numpy's
+    astype(np.float16)). NNZError writeFailed for a NaN or a value that rounds beyond the
+    float16 range (|x| >= 65520), with Swift's words."""
+    if not isinstance(values, Int8Tensor) and np.asarray(values).dtype == np.float16:
+        return np.asarray(values)
+    x = as_float32(values)
+    with np.errstate(over="ignore", invalid="ignore"):
+        half = x.astype(np.float16)
+    flat, bad = x.ravel(), np.flatnonzero(~np.isfinite(half.ravel()))
+    if bad.size:
+        i = int(bad[0])
+        if np.isnan(flat[i]):
+            raise NNZError("writeFailed", f"tensor {name} value nan at element {i} cannot be stored "
+                           f"as float16 (values must be finite)")
+        raise NNZError("writeFailed", f"tensor {name} value {_swift_float(flat[i])} at element {i} "
+                       f"is out of float16 range (|x| <= 65504)")
+    return half
+
+
+def to_int8(name: str, values, output_axis: int) -> Int8Tensor:
+    """`values` (any tensor) quantized to int8 with one scale per index of `output_axis`: 1 for a
+    dense weight [inputs, outputs], 0 for a conv2d weight [out, in, kh, kw] (the only axes the
+    format stores). Per channel: m = max |w| (float32); m == 0 gives scale 1 and values 0, else
+    scale = m / 127 (float32 division) and q = clip(rint(w / scale), -127, 127) (float32
+    division, rint half to even). An Int8Tensor is returned unchanged. NNZError writeFailed for
+    another axis, a non-finite value, or a channel whose m / 127 rounds to 0."""
+    if isinstance(values, Int8Tensor):
+        return values
+    x = as_float32(values)
+    axis = int8_channel_axis(x.ndim)
+    if axis is None or axis != output_axis:
+        raise NNZError("writeFailed", f"tensor {name} {_shape_text(x.shape)}: int8 scales run along "
+                       f"axis 1 of a rank-2 (dense) weight or axis 0 of a rank-4 (conv2d) weight, "
+                       f"not axis {output_axis} of rank {x.ndim}")
+    flat = x.ravel()
+    bad = np.flatnonzero(~np.isfinite(flat))
+    if bad.size:
+        i = int(bad[0])
+        raise NNZError("writeFailed", f"tensor {name} value {_swift_float(flat[i])} at element {i} "
+                       f"cannot be quantized to int8 (values must be finite)")
+    channels = np.moveaxis(x, axis, 0).reshape(x.shape[axis], -1)       # C, values of channel c
+    largest = np.abs(channels).max(axis=1)
+    scales = np.where(largest == 0, np.float32(1), largest / np.float32(127)).astype(np.float32)
+    for c in np.flatnonzero(scales == 0):
+        raise NNZError("writeFailed", f"tensor {name} channel {c}: its largest |value| "
+                       f"{_swift_float(largest[c])} is too small for an int8 scale "
+                       f"({_swift_float(largest[c])} / 127 rounds to 0)")
+    q = np.clip(np.rint(channels / scales[:, None]), -127, 127).astype(np.int8)
+    q[largest == 0] = 0
+    values8 = np.moveaxis(q.reshape((x.shape[axis],) + tuple(np.delete(x.shape, axis))), 0, axis)
+    return Int8Tensor(scales, np.ascontiguousarray(values8))
+
+
+def fold_batchnorm(model: Model) -> Model:
+    """The model with every batchnorm that directly follows a dense or conv2d layer folded into
+    that layer's weight and bias, and removed (later layers are renumbered, their tensors
+    renamed). Per output channel c, in float32 operations in this order:
+
+        k[c] = gamma[c] / sqrt(running_var[c] + epsilon)       (float32 sqrt, then division)
+        w'   = w * k[c]        (dense: column c of [inputs, outputs]; conv2d: filter c)
+        b'   = (b - running_mean[c]) * k[c] + beta[c]          (b = 0 if the layer had none;
+                                                                 the layer gets has_bias 1)
+
+    (each step a separate float32 operation, no fused multiply-add; the runtime's own fold in
+    Compiler.swift computes the same). Other batchnorms, normalization, metadata, self-test and
+    ancillary chunks are kept as they are."""
+    layers, tensors = [], {}
+    old = model.layers
+    i = 0
+    while i < len(old):
+        layer = dict(old[i])
+        params = {p: model.tensors[f"layers.{i}.{p}"] for p in parameter_shapes(layer)}
+        following = old[i + 1] if i + 1 < len(old) else None
+        if layer["kind"] in ("dense", "conv2d") and following and following["kind"] == "batchnorm":
+            gamma, beta, mean, var = (as_float32(model.tensors[f"layers.{i + 1}.{p}"])
+                                      for p in ("gamma", "beta", "running_mean", "running_var"))
+            k = gamma / np.sqrt(var + np.float32(following["epsilon"]))
+            weight = as_float32(params["weight"])
+            weight = weight * (k[None, :] if layer["kind"] == "dense" else k[:, None, None, None])
+            bias = as_float32(params["bias"]) if layer["has_bias"] else np.zeros(k.size, np.float32)
+            params = {"weight": weight, "bias": (bias - mean) * k + beta}
+            layer["has_bias"] = True
+            i += 2
+        else:
+            i += 1
+        for param, value in params.items():
+            tensors[f"layers.{len(layers)}.{param}"] = value
+        layers.append(layer)
+    return dataclasses.replace(model, layers=layers, tensors=tensors,
+                               metadata=dict(model.metadata), ancillary=list(model.ancillary))
+
+
+def quantize_model(model: Model, dtype: str) -> Model:
+    """A smaller copy of `model` (format 1.1):
+
+    "int8"     fold_batchnorm first, then every dense and conv2d weight to_int8 per output
+               channel (dense axis 1, conv2d axis 0); biases and the batchnorms left (not after
+               a dense/conv2d) stay float32.
+    "float16"  every tensor to_float16 (no fold: batch norm stays, in float16).
+
+    A self-test is recomputed on its inputs by this module's forward of the converted model
+    (for int8: the runtime's integer arithmetic), with the same tolerance."""
+    if dtype == "int8":
+        result = fold_batchnorm(model)
+        for index, layer in enumerate(result.layers):
+            if layer["kind"] in ("dense", "conv2d"):
+                name = f"layers.{index}.weight"
+                result.tensors[name] = to_int8(name, result.tensors[name],
+                                               1 if layer["kind"] == "dense" else 0)
+            for param in parameter_shapes(layer):
+                name = f"layers.{index}.{param}"
+                if not isinstance(result.tensors[name], Int8Tensor):
+                    result.tensors[name] = as_float32(result.tensors[name])
+    elif dtype == "float16":
+        result = dataclasses.replace(model, tensors={name: to_float16(name, t)
+                                                     for name, t in model.tensors.items()},
+                                     metadata=dict(model.metadata), ancillary=list(model.ancillary))
+    else:
+        raise ValueError(f"dtype {dtype!r}: expected 'int8' or 'float16'")
+    if model.self_test is not None:
+        result.self_test = make_self_test(result, model.self_test["inputs"],
+                                          model.self_test["tolerance"])
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
 # Reference forward pass (§3 semantics, inference): float64 arithmetic on float32 weights
 # ----------------------------------------------------------------------------------------------
 
@@ -1293,8 +1641,15 @@ def _apply(layer: dict, index: int, x: np.ndarray, tensors: dict) -> np.ndarray:
     kind = layer["kind"]
 
     def param(name):
-        return np.asarray(tensors[f"layers.{index}.{name}"], dtype=np.float32).astype(np.float64)
+        return as_float32(tensors[f"layers.{index}.{name}"]).astype(np.float64)
 
+    weight = tensors.get(f"layers.{index}.weight")
+    if isinstance(weight, Int8Tensor):
+        bias = as_float32(tensors[f"layers.{index}.bias"]) if layer["has_bias"] else None
+        x32 = x.astype(np.float32)
+        if kind == "dense":
+            return int8_dense(x32, weight, bias).astype(np.float64)
+        return int8_conv2d(x32, weight, bias, layer).astype(np.float64)
     if kind == "dense":
         y = x @ param("weight")
         return y + param("bias") if layer["has_bias"] else y
@@ -1345,8 +1700,91 @@ def _apply(layer: dict, index: int, x: np.ndarray, tensors: dict) -> np.ndarray:
     raise NNZError("malformed", f"unknown layer kind {kind!r}")
 
 
+def quantize_input_u8(x: np.ndarray) -> tuple:
+    """One sample's float32 layer input -> (q, zp, r): q int64 in 0..255 with q ≈ x / r + zp
+    (int8.md "Runtime int8 arithmetic"), every step a float32 operation:
+    lo = min(0, min x), hi = max(0, max x); r = (hi - lo) / 255 and zp = clamp(rint(-lo / r),
+    0, 255), or r = 1, zp = 0 when hi == lo; q = clamp(rint(x * (1 / r)) + zp, 0, 255)."""
+    zero = np.float32(0)
+    lo = np.minimum(zero, x.min())
+    hi = np.maximum(zero, x.max())
+    if hi == lo:
+        r, zp = np.float32(1), 0
+    else:
+        r = (hi - lo) / np.float32(255)
+        zp = int(np.clip(np.rint(-lo / r), 0, 255))
+    inv = np.float32(1) / r
+    q = np.clip(np.rint(x * inv).astype(np.int64) + zp, 0, 255)
+    return q, zp, r
+
+
+def _int8_epilogue(acc: np.ndarray, zp: int, colsum: np.ndarray, scales: np.ndarray,
+                   r: np.float32, bias: np.ndarray) -> np.ndarray:
+    """float32 outputs from int accumulators [..., C]: t = float32(acc - zp * colsum) (exact
+    integers, one rounding), then p = t * (s[c] * r) and y = p + b[c], each a separate float32
+    operation (no fused multiply-add)."""
+    t = (acc - zp * colsum).astype(np.float32)
+    m = scales * r
+    p = t * m
+    return p + bias
+
+
+def int8_dense(x: np.ndarray, weight: Int8Tensor, bias: np.ndarray | None) -> np.ndarray:
+    """A dense layer with int8 weights on float32 inputs [N, K] -> float32 [N, C], exactly as the
+    runtime's int8 kernels compute it: each row quantized by quantize_input_u8, acc[c] =
+    Σ_k q[k]·w[k][c] in integers (|acc| < 2^31 by the reduction-length limit), then
+    _int8_epilogue. A row holding NaN or ±inf gives NaN outputs."""
+    w = np.asarray(weight.values, np.int64)
+    scales = np.asarray(weight.scales, np.float32)
+    colsum = w.sum(axis=0)
+    b = np.zeros(w.shape[1], np.float32) if bias is None else np.asarray(bias, np.float32)
+    out = np.empty((x.shape[0], w.shape[1]), np.float32)
+    for n, row in enumerate(np.asarray(x, np.float32).reshape(x.shape[0], -1)):
+        if not np.all(np.isfinite(row)):
+            out[n] = np.nan
+            continue
+        q, zp, r = quantize_input_u8(row)
+        out[n] = _int8_epilogue(q @ w, zp, colsum, scales, r, b)
+    return out
+
+
+def int8_conv2d(x: np.ndarray, weight: Int8Tensor, bias: np.ndarray | None,
+                layer: dict) -> np.ndarray:
+    """A conv2d layer with int8 weights on float32 inputs [N, C, H, W] -> float32 [N, O, H', W'],
+    as the runtime computes it: the whole sample (C·H·W values) quantized once by
+    quantize_input_u8, padding taps reading zp (so they add exactly 0 after the zp correction),
+    integer sums over in·kh·kw, then _int8_epilogue per output channel. A sample holding NaN or
+    ±inf gives NaN outputs."""
+    w = np.asarray(weight.values, np.int64).reshape(weight.shape[0], -1)        # O, K
+    scales = np.asarray(weight.scales, np.float32)
+    colsum = w.sum(axis=1)
+    b = np.zeros(w.shape[0], np.float32) if bias is None else np.asarray(bias, np.float32)
+    ph, pw = layer["pad_h"], layer["pad_w"]
+    _, c, h, wd = x.shape
+    h_out = (h + 2 * ph - layer["kernel_h"]) // layer["stride_h"] + 1
+    w_out = (wd + 2 * pw - layer["kernel_w"]) // layer["stride_w"] + 1
+    out = np.empty((x.shape[0], w.shape[0], h_out, w_out), np.float32)
+    for n, sample in enumerate(np.asarray(x, np.float32)):
+        if not np.all(np.isfinite(sample)):
+            out[n] = np.nan
+            continue
+        q, zp, r = quantize_input_u8(sample.ravel())
+        padded = np.pad(q.reshape(c, h, wd), ((0, 0), (ph, ph), (pw, pw)), constant_values=zp)
+        windows = np.lib.stride_tricks.sliding_window_view(
+            padded, (layer["kernel_h"], layer["kernel_w"]), axis=(1, 2))
+        windows = windows[:, ::layer["stride_h"], ::layer["stride_w"]]          # C, H', W', kh, kw
+        columns = windows.transpose(1, 2, 0, 3, 4).reshape(h_out * w_out, -1)    # H'W', K
+        y = _int8_epilogue(columns @ w.T, zp, colsum, scales, r, b)              # H'W', O
+        out[n] = y.reshape(h_out, w_out, -1).transpose(2, 0, 1)
+    return out
+
+
 def forward(model: Model, x) -> np.ndarray:
-    """Raw inputs [N, F] or [N, *input_shape] -> outputs float64 [N, K]."""
+    """Raw inputs [N, F] or [N, *input_shape] -> outputs float64 [N, K].
+
+    float32 and float16 layers run in float64 on the (widened) weights; a dense or conv2d layer
+    with int8 weights takes its input rounded to float32 and computes exactly what the runtime's
+    int8 kernels do (int8_dense, int8_conv2d), its float32 output going on in float64."""
     x = np.asarray(x)
     if x.ndim == 1:
         x = x.reshape(1, -1)
@@ -1485,7 +1923,8 @@ def inspect_text(path: str) -> str:
                    f"{_layer_details(layer)}".rstrip())
     out.append(f"  total parameters: {total}")
     out.append("tensors")
-    out.append(f"  {'name':<26} {'shape':<16} {'storage':<16} {'stored':>9} {'raw':>9} {'ratio':>6}")
+    out.append(f"  {'name':<26} {'shape':<16} {'dtype':<8} {'storage':<16} {'stored':>9} {'raw':>9} "
+               f"{'ratio':>6}")
     stored_total = raw_total = 0
     for name, values in model.tensors.items():
         t = info["tensors"][name]
@@ -1493,11 +1932,11 @@ def inspect_text(path: str) -> str:
             ("zlib" if t["codec"] == 1 else ("raw, shuffled" if t["filter"] else "raw"))
         stored_total += t["stored_length"]
         raw_total += t["raw_length"]
-        out.append(f"  {name:<26} {_shape_text(values.shape):<16} {storage:<16} "
+        out.append(f"  {name:<26} {_shape_text(values.shape):<16} {DTYPES[t['dtype']]:<8} {storage:<16} "
                    f"{t['stored_length']:>9} {t['raw_length']:>9} "
                    f"{t['stored_length'] / t['raw_length']:>6.3f}")
     if raw_total:
-        out.append(f"  {'total':<26} {'':<16} {'':<16} {stored_total:>9} {raw_total:>9} "
+        out.append(f"  {'total':<26} {'':<16} {'':<8} {'':<16} {stored_total:>9} {raw_total:>9} "
                    f"{stored_total / raw_total:>6.3f}")
     out.append("metadata" + ("  none" if not model.metadata else ""))
     for key, value in model.metadata.items():

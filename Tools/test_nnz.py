@@ -76,9 +76,64 @@ def expect_error(data: bytes, code: str | None = None) -> nnz.NNZError:
 
 
 # ----------------------------------------------------------------------------------------------
-# A second, deliberately naive implementation of §3's formulas (loops, float64) to check
-# nnz.forward's vectorized one.
+# A second, deliberately naive implementation of §3's formulas (loops, float64; int8 layers in
+# Python integers and numpy float32 scalars) to check nnz.forward's vectorized one.
 # ----------------------------------------------------------------------------------------------
+
+def naive_quantize(values: list) -> tuple:
+    """FORMAT.md §4 "int8 layers at inference", one value at a time: (q list, zp, r)."""
+    lo = hi = np.float32(0)
+    for v in values:
+        lo, hi = min(lo, v), max(hi, v)
+    if hi == lo:
+        r, zp = np.float32(1), 0
+    else:
+        r = np.float32(hi - lo) / np.float32(255)
+        zp = min(max(int(np.rint(-lo / r)), 0), 255)
+    inv = np.float32(1) / r
+    return [min(max(int(np.rint(v * inv)) + zp, 0), 255) for v in values], zp, r
+
+
+def naive_int8_output(acc: int, zp: int, colsum: int, scale, r, bias) -> float:
+    t = np.float32(acc - zp * colsum)
+    m = np.float32(scale) * r
+    p = t * m
+    return float(p + np.float32(bias))
+
+
+def naive_int8_layer(layer: dict, weight: nnz.Int8Tensor, bias, h: np.ndarray) -> np.ndarray:
+    x = [np.float32(v) for v in h.ravel()]
+    q, zp, r = naive_quantize(x)
+    w = weight.values.astype(int)
+    if layer["kind"] == "dense":
+        y = np.zeros(layer["outputs"])
+        for c in range(layer["outputs"]):
+            acc = sum(q[k] * int(w[k, c]) for k in range(layer["inputs"]))
+            colsum = sum(int(w[k, c]) for k in range(layer["inputs"]))
+            y[c] = naive_int8_output(acc, zp, colsum, weight.scales[c], r,
+                                     bias[c] if bias is not None else 0)
+        return y
+    c_in, height, width = h.shape
+    kh, kw, sh, sw = layer["kernel_h"], layer["kernel_w"], layer["stride_h"], layer["stride_w"]
+    ph, pw = layer["pad_h"], layer["pad_w"]
+    ho, wo = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+    y = np.zeros((layer["out_channels"], ho, wo))
+    for o in range(layer["out_channels"]):
+        colsum = int(w[o].sum())
+        for row in range(ho):
+            for col in range(wo):
+                acc = 0
+                for ci in range(c_in):
+                    for u in range(kh):
+                        for v in range(kw):
+                            rr, cc = row * sh - ph + u, col * sw - pw + v
+                            inside = 0 <= rr < height and 0 <= cc < width
+                            tap = q[(ci * height + rr) * width + cc] if inside else zp
+                            acc += tap * int(w[o, ci, u, v])
+                y[o, row, col] = naive_int8_output(acc, zp, colsum, weight.scales[o], r,
+                                                   bias[o] if bias is not None else 0)
+    return y
+
 
 def naive_forward(model: nnz.Model, x: np.ndarray) -> np.ndarray:
     outputs = []
@@ -91,10 +146,14 @@ def naive_forward(model: nnz.Model, x: np.ndarray) -> np.ndarray:
             v = (v - a) / b if norm["kind"] == "standard" else (v - a) / (b - a)
         h = v.astype(np.float64).reshape(model.input_shape)
         for i, layer in enumerate(model.layers):
-            t = {k.split(".")[2]: model.tensors[k].astype(np.float64)
+            t = {k.split(".")[2]: nnz.as_float32(model.tensors[k]).astype(np.float64)
                  for k in model.tensors if k.startswith(f"layers.{i}.")}
             kind = layer["kind"]
-            if kind == "dense":
+            stored = model.tensors.get(f"layers.{i}.weight")
+            if isinstance(stored, nnz.Int8Tensor):
+                bias = nnz.as_float32(model.tensors[f"layers.{i}.bias"]) if layer["has_bias"] else None
+                h = naive_int8_layer(layer, stored, bias, h)
+            elif kind == "dense":
                 y = np.zeros(layer["outputs"])
                 for j in range(layer["outputs"]):
                     y[j] = t["bias"][j] if layer["has_bias"] else 0.0
@@ -241,8 +300,8 @@ def test_good_fixtures():
         with check(f"{name}: naive second implementation agrees"):
             diff = float(np.max(np.abs(naive_forward(model, inputs) - expected)))
             assert diff <= 1e-6, f"max abs diff {diff}"
-        with check(f"{name}: self-test of 4 rows, tolerance 1e-5 (none in tiny)"):
-            if name == "tiny":
+        with check(f"{name}: self-test of 4 rows, tolerance 1e-5 (none in tiny, tiny_int8)"):
+            if name in ("tiny", "tiny_int8"):
                 assert model.self_test is None
             else:
                 assert model.self_test["tolerance"] == np.float32(1e-5)
@@ -345,12 +404,14 @@ def read_as_1_0(data: bytes) -> nnz.NNZError:
 def test_versions():
     tiny = read(os.path.join(MODELS, "tiny.nnz"))
     new = read(os.path.join(MODELS, "cnn_avgpool_leaky.nnz"))
-    with check("version: a file without the 1.1 kinds is written as 1.0, both header fields"):
+    with check("version: a file without the 1.1 kinds and dtypes is written as 1.0, both header fields"):
         assert tiny[8:16] == bytes([1, 0, 0, 0, 1, 0, 0, 0])
         for name in good_fixtures():
             data = read(os.path.join(MODELS, name + ".nnz"))
-            kinds = {layer["kind"] for layer in nnz.read_bytes(data).layers}
-            uses_new = bool(kinds & {"avgpool", "globalavgpool", "leakyrelu"})
+            model = nnz.read_bytes(data)
+            kinds = {layer["kind"] for layer in model.layers}
+            dtypes = {nnz.tensor_dtype(t) for t in model.tensors.values()}
+            uses_new = bool(kinds & {"avgpool", "globalavgpool", "leakyrelu"}) or dtypes != {1}
             minor = 1 if uses_new else 0
             assert data[8:16] == bytes([1, 0, minor, 0, 1, 0, minor, 0]), name
     with check("version: a file with a 1.1 kind is written as 1.1, both header fields"):
@@ -447,7 +508,44 @@ RULE_MESSAGES = {
     "unknown_layer_kind.nnz": "layer 1 is avgpool (kind 11), a kind of format 1.1",
     "unknown_layer_kind_14.nnz": "unknown layer kind 14",
     "globalavgpool_on_flat_input.nnz": "globalavgpool",
+    # format 1.1 dtypes: the whole message, word for word the Swift reader's (FixtureTests.swift
+    # compares the two readers' messages and offsets on every one of these files)
+    "int8_raw_length_wrong.nnz": "tensor layers.0.weight raw_length is 24, its shape [3, 4] of "
+                                 "int8 with 4 scales needs 28",
+    "float16_raw_length_wrong.nnz": "tensor layers.0.weight raw_length is 48, its shape [3, 4] of "
+                                    "float16 needs 24",
+    "int8_scale_zero.nnz": "scale 2 of tensor layers.0.weight is 0.0; an int8 scale must be "
+                           "finite and > 0",
+    "int8_scale_negative.nnz": "scale 2 of tensor layers.0.weight is -1.5; an int8 scale must be "
+                               "finite and > 0",
+    "int8_scale_inf.nnz": "scale 2 of tensor layers.0.weight is inf; an int8 scale must be "
+                          "finite and > 0",
+    "int8_scale_nan.nnz": "scale 2 of tensor layers.0.weight is nan; an int8 scale must be "
+                          "finite and > 0",
+    "int8_value_minus_128.nnz": "tensor layers.0.weight holds -128 at element 5; int8 weights are "
+                                "symmetric, -127...127",
+    "int8_on_bias.nnz": "tensor layers.0.bias has dtype 3 (int8); only dense and conv2d weights "
+                        "may be int8",
+    "int8_on_batchnorm.nnz": "tensor layers.0.gamma has dtype 3 (int8); only dense and conv2d "
+                             "weights may be int8",
+    "float16_nan.nnz": "tensor layers.0.weight holds nan (float16 0x7E00) at element 7; float16 "
+                       "values must be finite",
+    "float16_inf.nnz": "tensor layers.0.bias holds -inf (float16 0xFC00) at element 3; float16 "
+                       "values must be finite",
+    "int8_in_1_0_file.nnz": "tensor layers.0.weight has dtype 3 (int8), which needs min_reader "
+                            "1.1; the file says 1.0",
+    "dtype_float16.nnz": "tensor layers.0.weight has dtype 2 (float16), which needs min_reader "
+                         "1.1; the file says 1.0",
+    "dtype_4_unknown.nnz": "tensor layers.0.weight has dtype 4; format 1.1 knows 1 (float32), "
+                           "2 (float16), 3 (int8)",
+    "int8_dense_70000_inputs.nnz": "layer 0 (dense): int8 weights with reduction length 70000 "
+                                   "(inputs) exceed the limit 66311, up to which int32 "
+                                   "accumulation cannot overflow",
+    "int8_conv_reduction_69192.nnz": "layer 0 (conv2d): int8 weights with reduction length 69192 "
+                                     "(in_channels·kernel_h·kernel_w) exceed the limit 66311, up "
+                                     "to which int32 accumulation cannot overflow",
 }
+DTYPE_FILES = [name for name in RULE_MESSAGES if name.startswith(("int8_", "float16_", "dtype_"))]
 
 
 def test_spec_rules():
@@ -484,6 +582,220 @@ def test_spec_rules():
             assert e.code == "writeFailed" and "softmax or sigmoid" in e.message, e
         else:
             raise AssertionError("written")
+
+
+def write_error(action) -> nnz.NNZError:
+    try:
+        action()
+    except nnz.NNZError as e:
+        assert e.code == "writeFailed", e
+        return e
+    raise AssertionError("no error")
+
+
+def test_dtypes():
+    f32 = np.float32
+    with check("dtype files: each whole message, the offset of the culprit in raw tensors"):
+        for file in DTYPE_FILES:
+            e = expect_error(read(os.path.join(HOSTILE, file)))
+            assert e.message == RULE_MESSAGES[file], (file, e.message)
+        e = expect_error(read(os.path.join(HOSTILE, "int8_value_minus_128.nnz")), "malformed")
+        from make_fixtures import split_chunks
+        chunks = split_chunks(read(os.path.join(HOSTILE, "int8_value_minus_128.nnz")))
+        weight_at = 28 + 12 + len(chunks[0][1]) + 8                   # TNSR data start
+        stored_at = weight_at + 4 + 15 + 4 + 8 + 8                    # name, 4 bytes, 2 dims, raw_length
+        assert e.offset == stored_at + 4 * 4 + 5, (e.offset, stored_at)
+        e = expect_error(read(os.path.join(HOSTILE, "int8_scale_zero.nnz")), "malformed")
+        assert e.offset == stored_at + 4 * 2, e.offset
+        e = expect_error(read(os.path.join(HOSTILE, "int8_dense_70000_inputs.nnz")), "limitExceeded")
+        assert e.offset == 28 + 12 + 1 + 1 + 4 + 4 + 10 + 8 + 4 + 15, e.offset   # its dtype byte
+    with check("float16: every tie between adjacent finite halves rounds to the even one"):
+        bits = np.arange(0, 0x7BFF, dtype=np.uint16)                   # 0 .. below 65504
+        low = bits.view(np.float16).astype(f32)
+        high = (bits + 1).view(np.float16).astype(f32)
+        mid = (low + high) / f32(2)                                    # exact: 12 significant bits
+        even = np.where(bits % 2 == 0, bits, bits + 1)
+        for sign in (1, -1):
+            got = nnz.to_float16("t", sign * mid).view(np.uint16)
+            assert np.array_equal(got & 0x7FFF, even), np.flatnonzero((got & 0x7FFF) != even)[:5]
+            above = nnz.to_float16("t", sign * np.nextafter(mid, f32(np.inf))).view(np.uint16)
+            assert np.array_equal(above & 0x7FFF, bits + 1)
+            below = nnz.to_float16("t", sign * np.nextafter(mid, f32(0))).view(np.uint16)
+            assert np.array_equal(below & 0x7FFF, bits)
+    with check("float16: widening is exact, every finite half round-trips"):
+        halves = np.arange(0, 0x10000, dtype=np.uint32).astype(np.uint16)
+        finite = halves[(halves & 0x7C00) != 0x7C00]
+        widened = finite.view(np.float16).astype(f32)
+        assert np.array_equal(nnz.to_float16("t", widened).view(np.uint16), finite)
+    with check("float16: subnormals and signed zeros"):
+        cases = {2.0 ** -24: 0x0001, 2.0 ** -25: 0x0000, 1.5 * 2.0 ** -25: 0x0001,
+                 3 * 2.0 ** -25: 0x0002, 2.0 ** -14 - 2.0 ** -25: 0x0400, 1e-10: 0x0000,
+                 -2.0 ** -24: 0x8001, -0.0: 0x8000, 3e-6: 0x0032, 65504: 0x7BFF,
+                 65519.99: 0x7BFF, -65519.99: 0xFBFF}
+        got = nnz.to_float16("t", np.array(list(cases), f32)).view(np.uint16)
+        assert [int(v) for v in got] == list(cases.values()), [hex(v) for v in got]
+    with check("float16: overflow and NaN are write errors naming tensor, value and element"):
+        e = write_error(lambda: nnz.to_float16("layers.0.weight", np.array([1, 2, 3, 65520], f32)))
+        assert e.message == "tensor layers.0.weight value 65520.0 at element 3 is out of float16 " \
+                            "range (|x| <= 65504)", e.message
+        e = write_error(lambda: nnz.to_float16("layers.1.bias", np.array([-70000.5], f32)))
+        assert e.message == "tensor layers.1.bias value -70000.5 at element 0 is out of float16 " \
+                            "range (|x| <= 65504)", e.message
+        e = write_error(lambda: nnz.to_float16("b", np.array([0, np.nan], f32)))
+        assert e.message == "tensor b value nan at element 1 cannot be stored as float16 (values " \
+                            "must be finite)", e.message
+        e = write_error(lambda: nnz.to_float16("b", np.array([-np.inf], f32)))
+        assert "value -inf at element 0 is out of float16 range" in e.message, e.message
+
+    def reference_int8(channels):
+        """Per channel by the rule, in numpy float32 scalars: (scale, values)."""
+        out = []
+        for values in channels:
+            m = max((abs(f32(v)) for v in values), default=f32(0))
+            if m == 0:
+                out.append((f32(1), [0] * len(values)))
+                continue
+            scale = f32(m) / f32(127)
+            out.append((scale, [int(min(max(np.rint(f32(v) / scale), -127), 127)) for v in values]))
+        return out
+    with check("int8: dense weights get one scale per column (axis 1), ties to even"):
+        w = np.array([[1, -1], [0.5, 2]], f32)
+        t = nnz.to_int8("layers.0.weight", w, 1)
+        assert t.values.tolist() == [[127, -64], [64, 127]], t.values.tolist()   # ±63.5 -> ±64
+        assert t.scales.tolist() == [f32(1) / f32(127), f32(2) / f32(127)]
+        rng = np.random.default_rng(5)
+        w = (rng.standard_normal((7, 5)) * [1, 10, 0.01, 100, 0]).astype(f32)
+        t = nnz.to_int8("w", w, 1)
+        for c, (scale, values) in enumerate(reference_int8(w.T)):
+            assert t.scales[c] == scale and t.values[:, c].tolist() == values, c
+        assert t.scales[4] == 1 and not t.values[:, 4].any()          # an all-zero column
+        assert np.array_equal(t.dequantize(), t.values.astype(f32) * t.scales[None, :])
+    with check("int8: conv2d weights get one scale per output channel (axis 0)"):
+        rng = np.random.default_rng(6)
+        w = (rng.standard_normal((3, 2, 3, 3)) * np.array([1, 0.001, 50])[:, None, None, None]).astype(f32)
+        t = nnz.to_int8("w", w, 0)
+        for o, (scale, values) in enumerate(reference_int8(w.reshape(3, -1))):
+            assert t.scales[o] == scale and t.values[o].ravel().tolist() == values, o
+        assert t.values.shape == (3, 2, 3, 3) and np.abs(t.values).max() == 127
+    with check("int8: another axis, a non-finite value or a vanishing channel is a write error"):
+        e = write_error(lambda: nnz.to_int8("w", np.ones((2, 3), f32), 0))
+        assert e.message == "tensor w [2, 3]: int8 scales run along axis 1 of a rank-2 (dense) " \
+                            "weight or axis 0 of a rank-4 (conv2d) weight, not axis 0 of rank 2", e.message
+        e = write_error(lambda: nnz.to_int8("w", np.array([[1, np.inf]], f32), 1))
+        assert e.message == "tensor w value inf at element 1 cannot be quantized to int8 (values " \
+                            "must be finite)", e.message
+        e = write_error(lambda: nnz.to_int8("w", np.array([[1.0], [1e-45]], f32).T, 1))
+        assert e.message.startswith("tensor w channel 1: its largest |value| 1e-45 is too small"), e.message
+    with check("int8 writer policy: the scale part shuffled as float32, the values as they are"):
+        rng = np.random.default_rng(7)
+        weight = nnz.to_int8("layers.0.weight", rng.laplace(0, 1, (64, 48)).astype(f32), 1)
+        model = nnz.Model(input_shape=(64,), output_kind="scores",
+                          layers=[{"kind": "dense", "inputs": 64, "outputs": 48, "has_bias": False}],
+                          tensors={"layers.0.weight": weight})
+        data = nnz.encode_model(model)
+        info = {}
+        back = nnz.read_bytes(data, info=info)
+        assert back.tensors["layers.0.weight"] == weight
+        t = info["tensors"]["layers.0.weight"]
+        assert (t["dtype"], t["codec"], t["filter"], t["raw_length"]) == (3, 1, 1, 4 * 48 + 64 * 48)
+        stored = data[t["offset"] + 8 + 4 + 15 + 4 + 8 + 8:][:t["stored_length"]]
+        filtered = __import__("zlib").decompress(stored)
+        assert filtered[:192] == nnz.shuffle(weight.scales.astype("<f4").tobytes(), 4)
+        assert filtered[192:] == weight.values.tobytes()
+        assert data[8:16] == bytes([1, 0, 1, 0, 1, 0, 1, 0])
+    with check("float16 writer policy: 2-byte planes, raw when not shorter"):
+        rng = np.random.default_rng(8)
+        half = rng.standard_normal((64, 16)).astype(np.float16)
+        model = nnz.Model(input_shape=(64,), output_kind="scores",
+                          layers=[{"kind": "dense", "inputs": 64, "outputs": 16, "has_bias": True}],
+                          tensors={"layers.0.weight": half, "layers.0.bias": np.ones(16, np.float16)})
+        info = {}
+        data = nnz.encode_model(model)
+        back = nnz.read_bytes(data, info=info)
+        assert back.tensors["layers.0.weight"].tobytes() == half.tobytes()
+        w, b = info["tensors"]["layers.0.weight"], info["tensors"]["layers.0.bias"]
+        assert (w["dtype"], w["codec"], w["filter"], w["raw_length"]) == (2, 1, 1, 2048)
+        assert (b["dtype"], b["raw_length"]) == (2, 32)
+        stored = data[w["offset"] + 8 + 4 + 15 + 4 + 8 + 8:][:w["stored_length"]]
+        assert __import__("zlib").decompress(stored) == nnz.shuffle(half.astype("<f2").tobytes(), 2)
+    with check("versions: a 1.0 reader says an int8 or float16 file needs reader 1.1"):
+        for name in ("mlp_int8", "cnn_f16", "tiny_int8"):
+            e = read_as_1_0(read(os.path.join(MODELS, name + ".nnz")))
+            assert e.code == "unsupportedVersion" and e.offset == 12, e
+            assert e.message == "this file is format 1.1 and needs reader 1.1; this reader " \
+                                "implements format 1.0", e.message
+        e = read_as_1_0(read(os.path.join(HOSTILE, "dtype_float16.nnz")))
+        assert e.message == "tensor layers.0.weight has dtype 2; format 1.0 knows only 1 (float32)", e
+    with check("int8 inference by hand: tiny_int8 on [1, 0] and [-1, 1]; a zero point, a clipped q"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny_int8.nnz"))
+        w = model.tensors["layers.0.weight"]
+        y = nnz.int8_dense(np.array([[1, 0], [-1, 1]], f32), w, None)
+        r = f32(1) / f32(255)                     # [1, 0]: lo 0, hi 1, zp 0; 1 / r = 254.99998
+        assert nnz.quantize_input_u8(np.array([1, 0], f32))[0].tolist() == [255, 0]
+        assert y[0].tolist() == [f32(255 * 127) * (w.scales[0] * r), f32(255 * -64) * (w.scales[1] * r)]
+        # [-1, 1]: r = 2 / 255 in float32 makes -lo / r = 127.49999, so zp is 127, not 128
+        r = f32(2) / f32(255)
+        q, zp, r8 = nnz.quantize_input_u8(np.array([-1, 1], f32))
+        assert (q.tolist(), zp, r8) == ([0, 254], 127, r), (q, zp, r8)
+        colsum = w.values.astype(int).sum(axis=0)
+        acc = np.array([0, 254]) @ w.values.astype(int)
+        assert y[1].tolist() == [f32(acc[c] - 127 * colsum[c]) * (w.scales[c] * r) for c in range(2)]
+        # rint(14.59375 / r) + zp = 234 + 22 = 256: clamped to 255
+        q, zp, _ = nnz.quantize_input_u8(np.array([-1.34375, 14.59375], f32))
+        assert (q.tolist(), zp) == ([0, 255], 22), (q, zp)
+        assert nnz.quantize_input_u8(np.zeros(3, f32))[1:] == (0, f32(1))
+    with check("int8 conv2d: padding taps read the zero point, so padded outputs are the bias"):
+        layer = {"kind": "conv2d", "in_channels": 1, "out_channels": 1, "kernel_h": 1, "kernel_w": 1,
+                 "stride_h": 1, "stride_w": 1, "pad_h": 1, "pad_w": 1, "has_bias": True}
+        w = nnz.to_int8("w", np.array([[[[0.75]]]], f32), 0)
+        x = np.array([[[[-1.0, 2.0], [0.5, -0.25]]]], f32)
+        y = nnz.int8_conv2d(x, w, np.array([0.125], f32), layer)[0, 0]
+        assert y[0].tolist() == [0.125] * 4 and y[:, 0].tolist() == [0.125] * 4, y
+        assert abs(y[1, 1] - (-0.75 + 0.125)) < 0.01, y
+    with check("fold_batchnorm: weights and bias in float32 as documented; outputs unchanged"):
+        from make_fixtures import source_cnn, source_mlp
+        model, inputs = source_cnn()
+        folded = nnz.fold_batchnorm(model)
+        assert [layer["kind"] for layer in folded.layers] == ["conv2d", "relu", "maxpool", "flatten",
+                                                              "dense", "softmax"]
+        assert folded.layers[0]["has_bias"] and not model.layers[0]["has_bias"]
+        t = model.tensors
+        k = t["layers.1.gamma"] / np.sqrt(t["layers.1.running_var"] + f32(model.layers[1]["epsilon"]))
+        assert folded.tensors["layers.0.weight"].tobytes() == (t["layers.0.weight"] * k[:, None, None, None]).tobytes()
+        assert folded.tensors["layers.0.bias"].tobytes() == \
+            ((f32(0) - t["layers.1.running_mean"]) * k + t["layers.1.beta"]).tobytes()
+        assert folded.tensors["layers.4.weight"].tobytes() == t["layers.5.weight"].tobytes()
+        assert np.max(np.abs(nnz.forward(folded, inputs) - nnz.forward(model, inputs))) < 1e-6
+        mlp, _ = source_mlp()
+        assert nnz.encode_model(nnz.fold_batchnorm(mlp)) == nnz.encode_model(mlp)   # nothing to fold
+    with check("quantize_model: int8 only on dense/conv2d weights, float16 everywhere, self-tests pass"):
+        from make_fixtures import source_cnn
+        model, _ = source_cnn()
+        small = nnz.quantize_model(model, "int8")
+        assert {n: nnz.tensor_dtype(v) for n, v in small.tensors.items()} == {
+            "layers.0.weight": 3, "layers.0.bias": 1, "layers.4.weight": 3, "layers.4.bias": 1}
+        half = nnz.quantize_model(model, "float16")
+        assert [layer["kind"] for layer in half.layers] == [layer["kind"] for layer in model.layers]
+        assert {nnz.tensor_dtype(v) for v in half.tensors.values()} == {2}
+        for converted in (small, half):
+            assert nnz.run_self_test(nnz.read_bytes(nnz.encode_model(converted)))[0]
+        assert nnz.encode_model(nnz.quantize_model(half, "float16")) == nnz.encode_model(half)
+    with check("writer refuses bad int8 / float16 tensors with the reader's words"):
+        model = nnz.read_model(os.path.join(MODELS, "tiny_int8.nnz"))
+        model.tensors["layers.0.weight"].values[1, 0] = -128
+        e = write_error(lambda: nnz.encode_model(model))
+        assert "holds -128 at element 2; int8 weights are symmetric" in e.message, e.message
+        model = nnz.read_model(os.path.join(MODELS, "mlp_int8.nnz"))
+        model.tensors["layers.0.bias"] = nnz.Int8Tensor(np.ones(1, f32), np.ones(48, np.int8))
+        e = write_error(lambda: nnz.encode_model(model))
+        assert "only dense and conv2d weights may be int8" in e.message, e.message
+    with check("inspect and dump show the dtype"):
+        r = run_cli("inspect", os.path.join(MODELS, "mlp_int8.nnz"))
+        assert r.returncode == 0 and " int8 " in r.stdout and " float32 " in r.stdout, r
+        r = run_cli("dump", os.path.join(MODELS, "tiny_int8.nnz"))
+        assert "dtype = 3 (int8)" in r.stdout and "scales [0.007874016, 0.015748031]" in r.stdout, r.stdout
+        r = run_cli("inspect", os.path.join(MODELS, "cnn_f16.nnz"))
+        assert r.returncode == 0 and r.stdout.count(" float16 ") == 7, r.stdout
 
 
 def test_sweeps():
@@ -662,7 +974,7 @@ def test_cli():
 
 def main():
     for test in (test_primitives, test_good_fixtures, test_hostile, test_versions, test_new_kinds,
-                 test_spec_rules, test_sweeps, test_writer, test_cli):
+                 test_spec_rules, test_dtypes, test_sweeps, test_writer, test_cli):
         test()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
