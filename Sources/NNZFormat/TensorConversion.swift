@@ -54,7 +54,7 @@ extension Tensor {
             throw FormatError(.writeFailed, "tensor \(name) holds \(source.count) values, its shape \(shape) needs \(elementCount)")
         }
         if let i = source.firstIndex(where: { !$0.isFinite }) {
-            throw FormatError(.writeFailed, "tensor \(name) value \(source[i]) at element \(i) cannot be quantized to int8 (values must be finite)")
+            throw FormatError(.writeFailed, "tensor \(name) value \(TensorRules.floatText(source[i])) at element \(i) cannot be quantized to int8 (values must be finite)")
         }
         let channels = shape[axis]
         var largest = [Float](repeating: 0, count: channels)

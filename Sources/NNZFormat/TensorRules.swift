@@ -41,16 +41,22 @@ enum TensorRules {
         case .float16(let bits):
             guard let i = bits.firstIndex(where: { !Float16Bits.isFinite($0) }) else { return nil }
             let value = Float16Bits.float(bits[i])
-            return ("tensor \(name) holds \(value) (float16 0x\(hex16(bits[i]))) at element \(i); float16 values must be finite", 2 * i)
+            return ("tensor \(name) holds \(floatText(value)) (float16 0x\(hex16(bits[i]))) at element \(i); float16 values must be finite", 2 * i)
         case .int8(let scales, let values):
             if let j = scales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
-                return ("scale \(j) of tensor \(name) is \(scales[j]); an int8 scale must be finite and > 0", 4 * j)
+                return ("scale \(j) of tensor \(name) is \(floatText(scales[j])); an int8 scale must be finite and > 0", 4 * j)
             }
             if let i = values.firstIndex(of: -128) {
                 return ("tensor \(name) holds -128 at element \(i); int8 weights are symmetric, -127...127", 4 * scales.count + i)
             }
             return nil
         }
+    }
+
+    /// A float as messages print it: Swift's description, but every NaN as `nan` (Swift would
+    /// say `-nan` or `snan(0x2000)`), as Tools/nnz.py does.
+    static func floatText(_ value: Float) -> String {
+        value.isNaN ? "nan" : "\(value)"
     }
 
     private static func hex16(_ value: UInt16) -> String {
