@@ -970,7 +970,12 @@ class _Reader:
         shown = _values_text(as_float32(tensor).ravel(), 8 if codec == "stored raw" else 4)
         if dtype == 3:
             shown = f"scales {_values_text(tensor.scales, 4)}, int8 {_values_text(tensor.values.ravel(), 8)}"
-        if codec == "stored raw":
+        if codec == "stored raw" and dtype == 3:
+            scale_bytes = 4 * tensor.scales.size
+            self.note(stored_at, scale_bytes, f"scales = {_values_text(tensor.scales, 8)} (raw f32)")
+            self.note(stored_at + scale_bytes, len(stored) - scale_bytes,
+                      f"values = {_values_text(tensor.values.ravel(), 8)} (raw int8)")
+        elif codec == "stored raw":
             self.note(stored_at, len(stored), f"data = {shown} (raw {DTYPES[dtype]}"
                       f"{', shuffled' if filt == 'byte-shuffle' else ''})")
         else:

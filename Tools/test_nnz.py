@@ -793,9 +793,25 @@ def test_dtypes():
         r = run_cli("inspect", os.path.join(MODELS, "mlp_int8.nnz"))
         assert r.returncode == 0 and " int8 " in r.stdout and " float32 " in r.stdout, r
         r = run_cli("dump", os.path.join(MODELS, "tiny_int8.nnz"))
-        assert "dtype = 3 (int8)" in r.stdout and "scales [0.007874016, 0.015748031]" in r.stdout, r.stdout
+        assert "dtype = 3 (int8)" in r.stdout and "scales = [0.007874016, 0.015748031]" in r.stdout, r.stdout
+        assert "7f c0 40 7f              values = [127, -64, 64, 127] (raw int8)" in r.stdout, r.stdout
         r = run_cli("inspect", os.path.join(MODELS, "cnn_f16.nnz"))
         assert r.returncode == 0 and r.stdout.count(" float16 ") == 7, r.stdout
+
+
+def test_format_md_dumps():
+    """FORMAT.md §12.1 and §12.2 show `nnz.py dump` of tiny.nnz and tiny_int8.nnz: still true."""
+    with open(os.path.join(ROOT, "docs", "FORMAT.md"), encoding="utf-8") as f:
+        page = f.read()
+    for section, name in (("### 12.1", "tiny"), ("### 12.2", "tiny_int8")):
+        with check(f"FORMAT.md {section[4:]}: the hex dump of {name}.nnz is nnz.py dump's output"):
+            start = page.index("```\noffset", page.index(section)) + 4
+            shown = page[start:page.index("```", start)].rstrip("\n").splitlines()
+            r = run_cli("dump", os.path.join(MODELS, name + ".nnz"))
+            lines = r.stdout.rstrip("\n").splitlines()
+            assert r.returncode == 0 and shown[0] == lines[0], shown[0]
+            first = lines.index(shown[1])          # §12.2 starts at the TNSR
+            assert lines[first:] == shown[1:], "\n".join(l for l in shown[1:] if l not in lines)
 
 
 def test_sweeps():
@@ -974,7 +990,8 @@ def test_cli():
 
 def main():
     for test in (test_primitives, test_good_fixtures, test_hostile, test_versions, test_new_kinds,
-                 test_spec_rules, test_dtypes, test_sweeps, test_writer, test_cli):
+                 test_spec_rules, test_dtypes, test_format_md_dumps, test_sweeps, test_writer,
+                 test_cli):
         test()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
