@@ -50,7 +50,7 @@ extension Tensor {
             throw FormatError(.writeFailed, "tensor \(name) \(shape): int8 scales run along axis 1 of a rank-2 (dense) weight or axis 0 of a rank-4 (conv2d) weight, not axis \(outputAxis) of rank \(shape.count)")
         }
         let source = values
-        guard source.count == elementCount, elementCount > 0 else {
+        guard source.count == elementCount else {
             throw FormatError(.writeFailed, "tensor \(name) holds \(source.count) values, its shape \(shape) needs \(elementCount)")
         }
         if let i = source.firstIndex(where: { !$0.isFinite }) {
