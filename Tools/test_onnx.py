@@ -456,7 +456,7 @@ def same_model(a: nnz.Model, b: nnz.Model, what: str):
     assert sorted(a.tensors) == sorted(b.tensors), \
         f"{what}: tensors {sorted(b.tensors)}, were {sorted(a.tensors)}"
     for k in a.tensors:
-        ta, tb = np.asarray(a.tensors[k]), np.asarray(b.tensors[k])
+        ta, tb = nnz.as_float32(a.tensors[k]), nnz.as_float32(b.tensors[k])
         assert ta.shape == tb.shape, f"{what}: {k} shape {tb.shape}, was {ta.shape}"
         assert ta.astype("<f4").tobytes() == tb.astype("<f4").tobytes(), \
             f"{what}: {k} differs in {int(np.sum(ta.view(np.uint32) != tb.view(np.uint32)))} " \
@@ -485,6 +485,13 @@ def export_tests(tools: dict, tmp: str, models: list):
             def unreadable(e=e):
                 raise Skip(f"Tools/nnz.py does not read it: {e}")
             run_checks(f"export {rel}", unreadable)
+            continue
+        if any(nnz.tensor_dtype(t) == 3 for t in model.tensors.values()):
+            def int8_weights():
+                raise Skip("int8 weights: ONNX gets the dequantized float32 weights, while "
+                           "Tools/nnz.py computes int8 layers in the runtime's integer arithmetic "
+                           "(docs/FORMAT.md §4), so their outputs differ by design (issue 10)")
+            run_checks(f"export {rel}", int8_weights)
             continue
         work = os.path.join(tmp, f"{index:02d}-{base}")
         os.makedirs(work, exist_ok=True)
