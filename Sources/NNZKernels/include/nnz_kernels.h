@@ -280,6 +280,111 @@ void nnz_nchw_to_nhwc(int C, int H, int W, const float *src, float *dst, ptrdiff
 /** Layout change of one image: the NHWC view (src, src_rs) into dst[C][H][W] (contiguous). */
 void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, float *dst);
 
+/* ------------------------------------------------------------------------------------------
+ * int8 inference (dynamic quantization): u8 activations x int8 weights, exact int32 sums
+ *
+ * Arithmetic (docs/FORMAT.md and the int8 design; Tools/nnz.py matches it bit for bit):
+ * each row x[0..K) of a layer's float input (a dense layer's inputs; a convolution's whole
+ * C*H*W sample) is quantized with its own scale r and zero point zp:
+ *   lo = min(0, min x), hi = max(0, max x)
+ *   hi == lo: r = 1, zp = 0;  else r = (hi - lo) / 255, zp = clamp(rint(-lo / r), 0, 255)
+ *   q[k] = clamp(rint(x[k] * (1 / r)) + zp, 0, 255)
+ * (float32 divisions and multiply, rint half-to-even; the clamps are done in float, so a NaN
+ * input gives q = 0 and NaN is ignored by min/max).  With int8 weights w[k][n] (-127..127),
+ * per-column scales s[n] and colsum[n] = sum_k w[k][n] (kept in the packed weights):
+ *   acc = sum_k q[k]*w[k][n]  (int32, exact);  t = (float)(acc - zp*colsum[n])
+ *   y = t * (s[n] * r) + b[n]  (a multiply, then an add: never fused; b = +0 without bias)
+ * then relu (exact) or sigmoid / tanh by the active fp32 path's nnz_sigmoid / nnz_tanh.
+ * acc is exact as long as K <= 66311 (255*127*K < 2^31), which the format enforces.
+ * Integer sums do not depend on their order, so all three paths give the same bits for
+ * NONE and RELU (and for SIGMOID / TANH, the fp32 path's function of the same bits).
+ * Kernels: the avx512 path uses AVX-512 VNNI (vpdpbusd) when the CPU has avx512vnni and
+ * avx512bw, else the avx2 int8 kernels; avx2 widens to int16 (vpmaddwd); portable is plain C.
+ * NNZ_KERNELS / nnz_kernels_force_path select them with the fp32 kernels.
+ * ------------------------------------------------------------------------------------------ */
+
+/** Name of the int8 kernels in use: "avx512-vnni", "avx2" or "portable" (the avx512 path on
+ *  a CPU without VNNI reports "avx2"). */
+const char *nnz_int8_kernel_name(void);
+
+/**
+ * Quantize M rows of K floats (row i at x + i*ldx) to u8, each with its own scale r[i] and
+ * zero point zp[i] (rule above): q row i at q + i*ldq receives K bytes (ldq >= K).  K == 0
+ * gives r = 1, zp = 0.  Same bits on every path.
+ */
+void nnz_quantize_rows_u8(const float *x, int M, int K, int ldx, uint8_t *q, int ldq, float *r, int32_t *zp);
+
+/**
+ * Quantize one image given as an NHWC view (x, row stride x_rs floats >= W*C: element
+ * (h, w, c) at x[h*x_rs + w*C + c]) as ONE row of C*H*W values (the same r and zp as
+ * nnz_quantize_rows_u8 on the image in any layout), into the u8 NHWC view whose interior
+ * element (h, w, c) is q[h*q_rs + w*C + c] (q_rs bytes >= (W + 2*pw)*C), and write zp into
+ * its border of ph rows above and below and pw columns left and right (q - ph*q_rs - pw*C
+ * is the border's first byte): the padding an int8 convolution reads, which then adds 0.
+ */
+void nnz_quantize_nhwc_u8(int C, int H, int W, const float *x, ptrdiff_t x_rs, int ph, int pw,
+                          uint8_t *q, ptrdiff_t q_rs, float *r, int32_t *zp);
+
+/** Bytes needed by nnz_int8_pack_b for K x N weights (K >= 0, N > 0; else 0).  The layout is
+ *  the same for every path (pack once at load, switching paths later is fine). */
+size_t nnz_int8_packed_size(int K, int N);
+
+/**
+ * Pack dense int8 weights W[K][N] (row-major, [inputs][outputs], values -127..127) for
+ * nnz_gemm_int8_packed, and store colsum[N] with them (nnz_int8_packed_size(K, N) bytes;
+ * allocate 64-byte aligned).  Layout (opaque to callers): k in groups of 4; 64-column panels
+ * (the last one 16, 32 or 48 wide), each group holding every column's 4 consecutive k as 4
+ * bytes (one vpdpbusd operand per 16 columns); then int32 colsum[N].
+ */
+void nnz_int8_pack_b(const int8_t *W, int K, int N, void *packed);
+
+/**
+ * C[M x N] = act(dequantized int8 product + bias), the rule above, for q rows (M x K bytes,
+ * row stride ldq >= K, as nnz_quantize_rows_u8 writes them) with their r[M] and zp[M], and
+ * weights packed by nnz_int8_pack_b(W, K, N, ...) with per-column scales[N] (> 0) and bias[N]
+ * (or NULL).  C (row stride ldc >= N) is overwritten, not read.  Only q bytes k < K are read.
+ * Single-threaded; to thread, split M (offset q, r, zp and C).  A row's result does not depend
+ * on M, on the split or on the path (for NONE / RELU).
+ */
+void nnz_gemm_int8_packed(int M, int N, int K, const uint8_t *q, int ldq, const float *r, const int32_t *zp,
+                          const void *packed, const float *scales, const float *bias, nnz_activation act,
+                          float *C, int ldc);
+
+/** Bytes needed by nnz_int8_conv_pack (opaque layout, the same for every path). */
+size_t nnz_int8_conv_pack_size(int outC, int inC, int kh, int kw);
+
+/** Pack OIHW int8 weights weight[outC][inC][kh][kw] (-127..127) and their per-output-channel
+ *  colsum for nnz_conv2d_int8_nhwc (once at load; allocate 64-byte aligned).  Layout: the
+ *  nnz_int8_pack_b panels with k groups formed within each kernel row (4 consecutive (j, c)
+ *  of the row's kw*inC values, the row's last group zero padded). */
+void nnz_int8_conv_pack(int outC, int inC, int kh, int kw, const int8_t *weight, void *packed);
+
+/**
+ * int8 convolution over a u8 NHWC view with one scale r and zero point zp (one sample, as
+ * nnz_quantize_nhwc_u8 gives them), packed weights with per-output-channel scales[outC] and
+ * bias[outC] (or NULL): for oh < outH, ow < outW, o < outC
+ *   out[oh*out_rs + ow*outC + o] = act(t * (scales[o] * r) + bias[o]),
+ *   t = (float)(sum_{i<kh, j<kw, c<inC} in[(oh*sh + i)*in_rs + (ow*sw + j)*inC + c] * W[o][c][i][j]
+ *               - zp * colsum[o])
+ * (the rule above; in_rs in bytes).  As with nnz_conv2d_nhwc, `in` points at the element read
+ * by tap (0, 0) of output (0, 0): for padding ph/pw, element (-ph, -pw) of a view whose border
+ * holds zp.  Exactly the elements named are read.  out_rs >= outW*outC (floats).  Results do
+ * not depend on the image's position in a batch, nor on the path (for NONE / RELU).
+ */
+void nnz_conv2d_int8_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                          const uint8_t *in, ptrdiff_t in_rs, float r, int32_t zp, const void *packed,
+                          const float *scales, const float *bias, int outC, nnz_activation act,
+                          float *out, ptrdiff_t out_rs);
+
+/** nnz_conv2d_int8_nhwc followed by a 2x2, stride-2, unpadded max-pool (after the
+ *  activation): out (row stride out_rs >= (outW/2)*outC) receives (outH/2) x (outW/2)
+ *  pixels, the values nnz_maxpool_nhwc would give on nnz_conv2d_int8_nhwc's output (outH,
+ *  outW are still the convolution's output size).  Uses a 16 KB stack buffer. */
+void nnz_conv2d_int8_nhwc_pool2(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
+                                const uint8_t *in, ptrdiff_t in_rs, float r, int32_t zp, const void *packed,
+                                const float *scales, const float *bias, int outC, nnz_activation act,
+                                float *out, ptrdiff_t out_rs);
+
 #ifdef __cplusplus
 }
 #endif
