@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* -2: not yet initialised; otherwise NNZ_PATH_PORTABLE/AVX2/AVX512.  The only mutable global
- * state of the library.  Accessed atomically; racing initialisations compute the same value. */
+/* -2: not yet initialised; otherwise NNZ_PATH_PORTABLE/AVX2/AVX512.  With g_vnni, the only
+ * mutable global state of the library.  Accessed atomically; racing initialisations compute
+ * the same value. */
 static int g_path = -2;
 static int g_best = -2;
+static int g_vnni = -1; /* -1: not yet checked */
 
 static int detect_best(void) {
     int best = __atomic_load_n(&g_best, __ATOMIC_RELAXED);
@@ -56,6 +58,20 @@ const char *nnz_kernels_path(void) {
     case NNZ_PATH_AVX2: return "avx2";
     default: return "portable";
     }
+}
+
+int nnz_cpu_has_vnni(void) {
+    int v = __atomic_load_n(&g_vnni, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = 0;
+#if defined(__x86_64__)
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+#endif
+        __atomic_store_n(&g_vnni, v, __ATOMIC_RELAXED);
+    }
+    return v;
 }
 
 int nnz_kernels_path_supported(int path) {

@@ -7,28 +7,12 @@
  * Dispatch
  * --------------------------------------------------------------------------------------- */
 
-#if defined(__x86_64__)
-/* -1: not yet checked.  Racing first calls compute the same value. */
-static int g_vnni = -1;
-
-static int vnni_supported(void) {
-    int v = __atomic_load_n(&g_vnni, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
-        __atomic_store_n(&g_vnni, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
-#endif
-
 /* The int8 kernels of the active path: the avx512 path uses VNNI when the CPU has it (else
  * the avx2 int8 kernels), so NNZ_KERNELS and nnz_kernels_force_path select them too. */
 static const nnz_int8_ops *int8_ops(void) {
 #if defined(__x86_64__)
     switch (nnz_kernels_path_id()) {
-    case NNZ_PATH_AVX512: return vnni_supported() ? &nnz_int8_avx512vnni : &nnz_int8_avx2;
+    case NNZ_PATH_AVX512: return nnz_cpu_has_vnni() ? &nnz_int8_avx512vnni : &nnz_int8_avx2;
     case NNZ_PATH_AVX2: return &nnz_int8_avx2;
     default: break;
     }
@@ -127,8 +111,8 @@ size_t nnz_int8_packed_size(int K, int N) {
     return nnz_i8_packed_bytes((K + 3) / 4, N);
 }
 
-/* Writes the panels and colsum for Kg k groups, with weight(g, t, n) read through `at`:
- * dense (kidx < 0: zero). */
+/* Writes the panels and colsum[N] for Kg k groups: dense W[K][N] (conv == 0; k = 4g + t),
+ * or OIHW conv weights grouped within each kernel row (conv != 0; see nnz_int8.h). */
 static void pack_panels(int Kg, int N, void *packed, const int8_t *W, int K,
                         int inC, int kh, int kw, int conv) {
     int8_t *dst = (int8_t *)packed;

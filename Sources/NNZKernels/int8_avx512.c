@@ -49,17 +49,25 @@ TV INL __m512i quant16(__m512 x, __m512 inv, __m512 zpf) {
 TV static void quantize_v(const float *x, int rows, size_t n, ptrdiff_t x_rs, float inv, float zpf, uint8_t *q,
                           ptrdiff_t q_rs) {
     const __m512 vi = _mm512_set1_ps(inv), vz = _mm512_set1_ps(zpf);
+    /* 64 values at a time: clamp(rint(x*inv) + zpf, -, 255) in float (min(255, v) keeps a NaN),
+     * then the unsigned-saturating packs do the clamp at 0 (a NaN converts to INT_MIN: 0):
+     * the same bytes as quant16, with two packs and a permute instead of four maxima and four
+     * byte conversions. */
+    const __m512 c255 = _mm512_set1_ps(255.0f);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     for (int r = 0; r < rows; r++, x += x_rs, q += q_rs) {
         size_t i = 0;
         for (; i + 64 <= n; i += 64) {
-            __m128i b0 = _mm512_cvtepi32_epi8(quant16(_mm512_loadu_ps(x + i), vi, vz));
-            __m128i b1 = _mm512_cvtepi32_epi8(quant16(_mm512_loadu_ps(x + i + 16), vi, vz));
-            __m128i b2 = _mm512_cvtepi32_epi8(quant16(_mm512_loadu_ps(x + i + 32), vi, vz));
-            __m128i b3 = _mm512_cvtepi32_epi8(quant16(_mm512_loadu_ps(x + i + 48), vi, vz));
-            _mm_storeu_si128((__m128i *)(q + i), b0);
-            _mm_storeu_si128((__m128i *)(q + i + 16), b1);
-            _mm_storeu_si128((__m128i *)(q + i + 32), b2);
-            _mm_storeu_si128((__m128i *)(q + i + 48), b3);
+            __m512i v[4];
+            for (int t = 0; t < 4; t++) {
+                __m512 y = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i + 16 * t), vi),
+                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                y = _mm512_min_ps(c255, _mm512_add_ps(y, vz));
+                v[t] = _mm512_cvttps_epi32(y);
+            }
+            /* per 128-bit lane l: dwords (v0_l, v1_l, v2_l, v3_l); `order` puts v0's lanes first */
+            __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(v[0], v[1]), _mm512_packus_epi32(v[2], v[3]));
+            _mm512_storeu_si512((void *)(q + i), _mm512_permutexvar_epi32(order, bytes));
         }
         for (; i < n; i += 16) {
             __mmask16 m = mask16(n - i);
@@ -188,25 +196,24 @@ static inline int gemm_mc(int K) {
     return mc < 24 ? 24 : mc > 960 ? 960 : mc;
 }
 
+/* One panel at a time, as wide as the tile: 6 x 64 tiles (24 accumulators, 4 weight vectors
+ * and 6 broadcasts per k group) on full panels.  Measured (1024 x 1024 x 1024, Zen 5): the
+ * same speed as 12 x 32 tiles whose half panel stays in L1, 0.95-1.0x the peak of vpdpbusd
+ * in a register-only loop. */
 TV static void gemm_v(const nnz_i8_gemm_args *p) {
     const int Kg = (p->K + 3) / 4, mcb = gemm_mc(p->K);
     for (int ic = 0; ic < p->M; ic += mcb) {
         int i0 = ic, i1 = ic + mcb < p->M ? ic + mcb : p->M;
         for (int col0 = 0; col0 < p->N; col0 += NNZ_I8_NP) {
             int wp = nnz_i8_panel_width(p->N, col0);
-            const int8_t *panel = p->w + (size_t)col0 * Kg * 4;
+            int n0 = col0, ncols = p->N - n0 < NNZ_I8_NP ? p->N - n0 : NNZ_I8_NP;
+            const int8_t *b = p->w + (size_t)col0 * Kg * 4;
             ptrdiff_t gs = (ptrdiff_t)wp * 4;
-            /* 64-wide panels in two 32-column halves of 12-row tiles (the 12 x 32 tile reads
-             * half of each group: its Kg*128 bytes of weights stay in L1) */
-            {
-                int n0 = col0, ncols = p->N - n0 < 64 ? p->N - n0 : 64;
-                const int8_t *b = panel;
-                switch (wp / 16) {
-                case 4: NNZ_GEMM_ROWS(4, GMR4) break;
-                case 3: NNZ_GEMM_ROWS(3, GMR3) break;
-                case 2: NNZ_GEMM_ROWS(2, GMR2) break;
-                default: NNZ_GEMM_ROWS(1, GMR1) break;
-                }
+            switch (wp / 16) {
+            case 4: NNZ_GEMM_ROWS(4, GMR4) break;
+            case 3: NNZ_GEMM_ROWS(3, GMR3) break;
+            case 2: NNZ_GEMM_ROWS(2, GMR2) break;
+            default: NNZ_GEMM_ROWS(1, GMR1) break;
             }
         }
     }

@@ -1,6 +1,6 @@
 /* Internal declarations of the int8 kernels (not public API): the packed weight layout, the
- * argument blocks and the per-path table.  The arithmetic is docs/int8 "Runtime int8
- * arithmetic": u8 activations with a per-row (per-sample) scale r and zero point zp, int8
+ * argument blocks and the per-path table.  The arithmetic is the int8 section of
+ * nnz_kernels.h: u8 activations with a per-row (per-sample) scale r and zero point zp, int8
  * weights with a per-column scale, exact int32 sums, then the float epilogue
  *   t = (float)(acc - zp*colsum);  p = t * (s*r);  y = p + b;  act(y)
  * (separate multiply and add, never fused).  Integer sums are exact in any order, so every

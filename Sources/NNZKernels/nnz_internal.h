@@ -150,4 +150,7 @@ extern const nnz_path_ops nnz_ops_avx512;
 /* Active path table (cached dispatch). */
 const nnz_path_ops *nnz_active_ops(void);
 
+/* 1 if the CPU has AVX-512 F, VL, BW and VNNI (the avx512 path's int8 kernels), else 0. */
+int nnz_cpu_has_vnni(void);
+
 #endif

@@ -1,7 +1,7 @@
 /* int8 kernels: every code path this CPU supports against a naive scalar reference written
  * from the int8 design ("Runtime int8 arithmetic"), bit for bit, and a benchmark.
  *   Tools/test_int8_kernels.sh           # build with clang -O2 and run the tests
- *   Tools/test_int8_kernels.sh bench [gemm|conv]   # int8 vs fp32 timings (median of runs), no asserts
+ *   Tools/test_int8_kernels.sh bench [gemm|mlp|conv]   # int8 vs fp32 timings (median of runs), no asserts
  * The reference shares no code with the kernels: its sums are int64, its quantization is the
  * design's formulas, and for sigmoid / tanh it applies the path's nnz_sigmoid / nnz_tanh to
  * its own pre-activation values. */
@@ -688,9 +688,91 @@ static void bench_conv(int C, int H, int outC, int reps) {
     free(work);
 }
 
+/* A whole MLP (sizes[0] -> ... -> sizes[n-1], ReLU between, softmax at the end) at batch M,
+ * int8 (every layer quantizes its input) and fp32, layer by layer over the whole batch or in
+ * blocks of `block` rows through every layer (activations stay in L2). */
+static void bench_mlp(const int *sizes, int nl, int M, int block, int reps) {
+    int maxw = 0;
+    for (int l = 0; l < nl; l++) maxw = sizes[l] > maxw ? sizes[l] : maxw;
+    float *a0 = xmalloc(sizeof(float) * M * maxw), *a1 = xmalloc(sizeof(float) * M * maxw);
+    uint8_t *q = xmalloc((size_t)M * maxw);
+    float *r = xmalloc(sizeof(float) * M);
+    int32_t *zp = xmalloc(4 * (size_t)M);
+    void *p8[8];
+    float *pf[8], *s[8], *b[8];
+    double ops = 0;
+    for (int l = 0; l + 1 < nl; l++) {
+        int K = sizes[l], N = sizes[l + 1];
+        int8_t *W = xmalloc((size_t)K * N);
+        float *wf = xmalloc(sizeof(float) * K * N);
+        for (int i = 0; i < K * N; i++) {
+            W[i] = rand_w();
+            wf[i] = unif(-0.05f, 0.05f);
+        }
+        p8[l] = xmalloc(nnz_int8_packed_size(K, N));
+        nnz_int8_pack_b(W, K, N, p8[l]);
+        pf[l] = xmalloc(sizeof(float) * nnz_pack_b_size(K, N));
+        nnz_pack_b(K, N, wf, N, pf[l]);
+        s[l] = xmalloc(sizeof(float) * N);
+        b[l] = xmalloc(sizeof(float) * N);
+        for (int j = 0; j < N; j++) {
+            s[l][j] = 0.05f / 127;
+            b[l][j] = unif(-0.05f, 0.05f);
+        }
+        free(W);
+        free(wf);
+        ops += 2.0 * M * K * N;
+    }
+    float *x = xmalloc(sizeof(float) * M * sizes[0]);
+    for (int i = 0; i < M * sizes[0]; i++) x[i] = unif(0, 1);
+    int idx = 0;
+    while (next_path(&idx)) {
+        if (nnz_kernels_path_id() != NNZ_PATH_AVX512) continue;
+        double t8, tf;
+#define MLP_RUN(INT8)                                                                                   \
+    for (int i0 = 0; i0 < M; i0 += block) {                                                             \
+        int m = M - i0 < block ? M - i0 : block;                                                        \
+        const float *in = x + (size_t)i0 * sizes[0];                                                    \
+        float *bufs[2] = {a0, a1};                                                                      \
+        for (int l = 0; l + 1 < nl; l++) {                                                              \
+            int K = sizes[l], N = sizes[l + 1];                                                         \
+            float *o = bufs[l % 2];                                                                     \
+            nnz_activation act = l + 2 < nl ? NNZ_ACT_RELU : NNZ_ACT_NONE;                              \
+            if (INT8) {                                                                                 \
+                nnz_quantize_rows_u8(in, m, K, K, q, K, r, zp);                                         \
+                nnz_gemm_int8_packed(m, N, K, q, K, r, zp, p8[l], s[l], b[l], act, o, N);               \
+            } else {                                                                                    \
+                nnz_gemm_packed(m, N, K, in, K, pf[l], b[l], act, o, N);                                \
+            }                                                                                           \
+            in = o;                                                                                     \
+        }                                                                                               \
+        nnz_softmax_rows(in, (float *)in, m, sizes[nl - 1]);                                            \
+    }
+        TIME_MEDIAN(t8, 15, reps, MLP_RUN(1));
+        TIME_MEDIAN(tf, 15, reps, MLP_RUN(0));
+#undef MLP_RUN
+        printf("%-8s %-12s MLP", nnz_kernels_path(), nnz_int8_kernel_name());
+        for (int l = 0; l < nl; l++) printf("%s%d", l ? "-" : " ", sizes[l]);
+        printf(" batch %d in blocks of %4d rows: int8 %7.3f ms (%5.1f GOP/s) | fp32 %7.3f ms  (%.2fx)\n", M, block,
+               t8 * 1e3, ops / t8 * 1e-9, tf * 1e3, tf / t8);
+    }
+    free(a0);
+    free(a1);
+    free(q);
+    free(r);
+    free(zp);
+    free(x);
+    for (int l = 0; l + 1 < nl; l++) {
+        free(p8[l]);
+        free(pf[l]);
+        free(s[l]);
+        free(b[l]);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "bench") == 0) {
-        /* bench [gemm|conv]: the anchor models' shapes, single thread */
+        /* bench [gemm|mlp|conv]: the anchor models' shapes, single thread */
         const char *what = argc > 2 ? argv[2] : "all";
         int all = strcmp(what, "all") == 0;
         if (all || strcmp(what, "gemm") == 0) {
@@ -700,6 +782,11 @@ int main(int argc, char **argv) {
             bench_gemm(1024, 10, 256, 50);
             bench_gemm(1024, 128, 1568, 10);
             bench_gemm(1, 1024, 784, 500);
+        }
+        if (all || strcmp(what, "mlp") == 0) {
+            static const int big[] = {784, 1024, 1024, 10}, wide[] = {784, 512, 256, 10};
+            for (int block = 1024; block >= 64; block /= 4) bench_mlp(big, 4, 1024, block, 2);
+            for (int block = 1024; block >= 64; block /= 4) bench_mlp(wide, 4, 1024, block, 4);
         }
         if (all || strcmp(what, "conv") == 0) {
             bench_conv(1, 28, 16, 500);

@@ -1,7 +1,8 @@
 // Kernel benchmarks: SGEMM 512³ on 1 and 2 threads, the packed GEMM shapes of the anchor
-// models, and the convolution kernels of cnn_small. Each reports wall clock, throughput and a
-// custom GFLOP/s metric (floating-point operations of the direct algorithm per second, so
-// Winograd and direct convolution compare on the same scale).
+// models, the convolution kernels of cnn_small, and the int8 kernels beside their fp32
+// counterparts. Each reports wall clock, throughput and a custom GFLOP/s metric (operations of
+// the direct algorithm per second, so Winograd and direct convolution, and int8 and fp32,
+// compare on the same scale: an int8 multiply-add counts as 2 operations).
 import Benchmark
 import NNZKernels
 import NNZRuntime
@@ -52,6 +53,17 @@ func measured(_ flops: Double, _ body: @escaping () -> Void) -> (Benchmark) -> V
 /// Pointers shared with the benchmark closures (set up once, never freed: the process ends).
 struct Buffers: @unchecked Sendable {
     let a, b, c: UnsafeMutablePointer<Float>
+}
+
+/// The int8 benchmarks' pointers: float input, its bytes with per-row scale and zero point,
+/// packed weights with their scales and bias, the output.
+struct Int8Buffers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>
+    let q: UnsafeMutablePointer<UInt8>
+    let r: UnsafeMutablePointer<Float>
+    let zp: UnsafeMutablePointer<Int32>
+    let packed: UnsafeMutableRawPointer
+    let scales, bias, c: UnsafeMutablePointer<Float>
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -138,6 +150,52 @@ let benchmarks: @Sendable () -> Void = {
                       nnz_im2col(nchw.a, Int32(inC), Int32(size), Int32(size), 3, 3, 1, 1, 1, 1, Int32(size), Int32(size), nchw.b)
                       nnz_sgemm(0, 0, Int32(outC), Int32(size * size), Int32(k), 1, bb.b, Int32(k), nchw.b, Int32(size * size),
                                 0, nchw.c, Int32(size * size))
+                  })
+    }
+
+    // int8 (issue 10): per-row quantization + nnz_gemm_int8_packed (VNNI on the avx512 path)
+    // against the fp32 packed GEMM at the same shape, and the int8 convolutions of cnn_small
+    // (quantization of the image + conv with the fused 2x2 max-pool).
+    for (m, nOut, k) in [(1024, 1024, 784), (1024, 512, 784), (1, 1024, 784)] {
+        let int8Weights = UnsafeMutablePointer<Int8>.allocate(capacity: k * nOut)
+        for i in 0..<(k * nOut) { int8Weights[i] = Int8(i % 255 - 127) }
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: nnz_int8_packed_size(Int32(k), Int32(nOut)), alignment: 64)
+        nnz_int8_pack_b(int8Weights, Int32(k), Int32(nOut), packed)
+        let x = values(m * k, seed: 9), c = zeros(m * nOut), scales = values(nOut, seed: 10), bias = values(nOut, seed: 11)
+        let q = UnsafeMutablePointer<UInt8>.allocate(capacity: m * k)
+        let r = zeros(m), zp = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+        let job = Int8Buffers(x: x, q: q, r: r, zp: zp, packed: packed, scales: scales, bias: bias, c: c)
+        Benchmark("int8 quantize + gemm \(m)x\(nOut)x\(k) (\(Kernels.int8Path))",
+                  closure: measured(2 * Double(m * nOut * k)) {
+                      nnz_quantize_rows_u8(job.x, Int32(m), Int32(k), Int32(k), job.q, Int32(k), job.r, job.zp)
+                      nnz_gemm_int8_packed(Int32(m), Int32(nOut), Int32(k), job.q, Int32(k), job.r, job.zp, job.packed, job.scales,
+                                           job.bias, NNZ_ACT_RELU, job.c, Int32(nOut))
+                  })
+        let fp32 = zeros(nnz_pack_b_size(Int32(k), Int32(nOut)))
+        nnz_pack_b(Int32(k), Int32(nOut), values(k * nOut, seed: 12), Int32(nOut), fp32)
+        let f = Buffers(a: x, b: fp32, c: c)
+        Benchmark("fp32 gemm_packed \(m)x\(nOut)x\(k) (beside int8)",
+                  closure: measured(2 * Double(m * nOut * k)) {
+                      nnz_gemm_packed(Int32(m), Int32(nOut), Int32(k), f.a, Int32(k), f.b, job.bias, NNZ_ACT_RELU, f.c, Int32(nOut))
+                  })
+    }
+    for (inC, size, outC) in [(1, 28, 16), (16, 14, 32)] {
+        let count = outC * inC * 9
+        let int8Weights = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+        for i in 0..<count { int8Weights[i] = Int8(i % 255 - 127) }
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: nnz_int8_conv_pack_size(Int32(outC), Int32(inC), 3, 3), alignment: 64)
+        nnz_int8_conv_pack(Int32(outC), Int32(inC), 3, 3, int8Weights, packed)
+        let rowStride = (size + 2) * inC
+        let image = values(size * size * inC, seed: 13)
+        let q = UnsafeMutablePointer<UInt8>.allocate(capacity: (size + 2) * rowStride)
+        let job = Int8Buffers(x: image, q: q, r: zeros(1), zp: UnsafeMutablePointer<Int32>.allocate(capacity: 1), packed: packed,
+                              scales: values(outC, seed: 14), bias: values(outC, seed: 15), c: zeros(size * size * outC))
+        Benchmark("int8 quantize + conv2d_nhwc \(inC)->\(outC) 3x3 \(size)x\(size) with fused maxpool 2x2 (\(Kernels.int8Path))",
+                  closure: measured(2 * Double(size * size * outC * inC * 9)) {
+                      nnz_quantize_nhwc_u8(Int32(inC), Int32(size), Int32(size), job.x, size * inC, 1, 1, job.q + rowStride + inC, rowStride,
+                                           job.r, job.zp)
+                      nnz_conv2d_int8_nhwc_pool2(Int32(size), Int32(size), Int32(inC), 3, 3, 1, 1, job.q, rowStride, job.r[0], job.zp[0],
+                                                 job.packed, job.scales, job.bias, Int32(outC), NNZ_ACT_RELU, job.c, (size / 2) * outC)
                   })
     }
 }

@@ -1,8 +1,10 @@
 /*
- * nnz_kernels.h: single-threaded float32 compute kernels for nnz (inference + training).
+ * nnz_kernels.h: single-threaded float32 compute kernels for nnz (inference + training), and
+ * int8 inference kernels (dynamically quantized u8 activations x int8 weights, last section).
  *
  * Conventions
- *  - Row-major everywhere, float32, leading dimensions ("ld*") are row strides in elements.
+ *  - Row-major everywhere, float32 (int8 section: bytes), leading dimensions ("ld*") are row
+ *    strides in elements.
  *  - Every kernel is single-threaded, reentrant and keeps no mutable global state apart from
  *    the cached choice of code path.  Callers parallelise by splitting rows (M) or images (n)
  *    and calling the kernel on sub-blocks (offset pointers + the same leading dimensions).
@@ -11,7 +13,9 @@
  *    environment variable NNZ_KERNELS=portable|avx2|avx512|auto (read once) overrides it
  *    (a request for an ISA the CPU lacks falls back to the best supported path below it).
  *  - No kernel allocates except nnz_sgemm, which may malloc a packing buffer for large
- *    problems (it uses a stack buffer for small ones).
+ *    problems (it uses a stack buffer for small ones), and the unfused conv + 2x2 pool
+ *    drivers (nnz_conv2d_nhwc_pool2, nnz_conv2d_int8_nhwc_pool2) for more than 1024 output
+ *    channels.
  */
 #ifndef NNZ_KERNELS_H
 #define NNZ_KERNELS_H
@@ -283,7 +287,7 @@ void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, f
 /* ------------------------------------------------------------------------------------------
  * int8 inference (dynamic quantization): u8 activations x int8 weights, exact int32 sums
  *
- * Arithmetic (docs/FORMAT.md and the int8 design; Tools/nnz.py matches it bit for bit):
+ * Arithmetic (the runtime's int8 rule; a reference such as Tools/nnz.py must match it bit for bit):
  * each row x[0..K) of a layer's float input (a dense layer's inputs; a convolution's whole
  * C*H*W sample) is quantized with its own scale r and zero point zp:
  *   lo = min(0, min x), hi = max(0, max x)
@@ -368,8 +372,11 @@ void nnz_int8_conv_pack(int outC, int inC, int kh, int kw, const int8_t *weight,
  *               - zp * colsum[o])
  * (the rule above; in_rs in bytes).  As with nnz_conv2d_nhwc, `in` points at the element read
  * by tap (0, 0) of output (0, 0): for padding ph/pw, element (-ph, -pw) of a view whose border
- * holds zp.  Exactly the elements named are read.  out_rs >= outW*outC (floats).  Results do
- * not depend on the image's position in a batch, nor on the path (for NONE / RELU).
+ * holds zp.  Nothing before the first element named or after the last one is read; when
+ * kw*inC is not a multiple of 4, a kernel row's last 4-byte group may also read up to 3 bytes
+ * just past that row (their values do not matter: they meet zero weights).  out_rs >=
+ * outW*outC (floats).  Results do not depend on the image's position in a batch, nor on the
+ * path (for NONE / RELU).
  */
 void nnz_conv2d_int8_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
                           const uint8_t *in, ptrdiff_t in_rs, float r, int32_t zp, const void *packed,
@@ -379,7 +386,9 @@ void nnz_conv2d_int8_nhwc(int outH, int outW, int inC, int kh, int kw, int sh, i
 /** nnz_conv2d_int8_nhwc followed by a 2x2, stride-2, unpadded max-pool (after the
  *  activation): out (row stride out_rs >= (outW/2)*outC) receives (outH/2) x (outW/2)
  *  pixels, the values nnz_maxpool_nhwc would give on nnz_conv2d_int8_nhwc's output (outH,
- *  outW are still the convolution's output size).  Uses a 16 KB stack buffer. */
+ *  outW are still the convolution's output size; an odd last row/column is not computed).
+ *  Fused in registers on the VNNI kernels for NONE / RELU; otherwise two conv rows at a time
+ *  through a 16 KB stack buffer. */
 void nnz_conv2d_int8_nhwc_pool2(int outH, int outW, int inC, int kh, int kw, int sh, int sw,
                                 const uint8_t *in, ptrdiff_t in_rs, float r, int32_t zp, const void *packed,
                                 const float *scales, const float *bias, int outC, nnz_activation act,
