@@ -319,6 +319,26 @@ def source_cnn():
     return finish(model, inputs)
 
 
+def source_exact():
+    """The float32 model behind int8_exact: no normalization, conv2d 3 -> 6 (3x3, padding 1;
+    kw * in_channels = 9, not a multiple of 4), relu, 2x2 max-pool (5x5 -> 2x2, an odd last
+    row and column dropped), flatten, dense 24 -> 7, relu, dense 7 -> 4 without a bias, and
+    regression outputs. Every layer after an int8 layer is exact in float32 (relu, max-pool,
+    flatten), so the outputs are the last int8 layer's float32 results: a runtime that follows
+    FORMAT.md §4 "int8 layers at inference" reproduces this fixture's expected outputs bit for
+    bit. Inputs of both signs (zero point above 0) and a row of zeros (r = 1, zp = 0)."""
+    rng = np.random.default_rng(110)
+    layers = [conv2d(3, 6, (3, 3), (1, 1), (1, 1)), plain("relu"),
+              maxpool((2, 2), (2, 2), (0, 0)), plain("flatten"),
+              dense(24, 7), plain("relu"), dense(7, 4, has_bias=False)]
+    model = nnz.Model(input_shape=(3, 5, 5), output_kind="regression", layers=layers,
+                      tensors=init_tensors(layers, rng),
+                      metadata={"name": "int8-exact"})
+    inputs = rng.uniform(-1, 2, (16, 3, 5, 5))
+    inputs[3] = 0
+    return finish(model, inputs)
+
+
 def converted(source, dtype):
     def build():
         model, inputs = source()
@@ -342,6 +362,7 @@ GOOD_MODELS = {
     "mlp_int8": converted(source_mlp, "int8"),
     "cnn_f16": converted(source_cnn, "float16"),
     "cnn_int8": converted(source_cnn, "int8"),
+    "int8_exact": converted(source_exact, "int8"),
 }
 
 

@@ -372,20 +372,22 @@ T256 static void softmax256(const float *x, float *y, int rows, int cols) {
         float mxs = hmax256(mx);
         for (; j < cols; j++) mxs = xr[j] > mxs ? xr[j] : mxs;
         __m256 vm = _mm256_set1_ps(mxs);
-        __m256 sum = _mm256_setzero_ps();
+        /* element j adds into lane j mod 16 (sum[0] lanes 0-7, sum[1] lanes 8-15), then the
+         * reduction order of nnz_vector_math.h: the AVX-512 path's bits */
+        __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
         for (j = 0; j + 8 <= cols; j += 8) {
             __m256 ev = exp_nonpos256(_mm256_sub_ps(_mm256_loadu_ps(xr + j), vm));
             _mm256_storeu_ps(yr + j, ev);
-            sum = _mm256_add_ps(sum, ev);
+            sum[(j / 8) & 1] = _mm256_add_ps(sum[(j / 8) & 1], ev);
         }
         if (j < cols) {
             __m256i m = lane_mask256(cols - j);
             __m256 ev = exp_nonpos256(_mm256_sub_ps(_mm256_maskload_ps(xr + j, m), vm));
             ev = _mm256_and_ps(ev, _mm256_castsi256_ps(m));
             _mm256_maskstore_ps(yr + j, m, ev);
-            sum = _mm256_add_ps(sum, ev);
+            sum[(j / 8) & 1] = _mm256_add_ps(sum[(j / 8) & 1], ev);
         }
-        __m256 inv = _mm256_set1_ps(1.0f / hsum256(sum));
+        __m256 inv = _mm256_set1_ps(1.0f / hsum256(_mm256_add_ps(sum[0], sum[1])));
         for (j = 0; j + 8 <= cols; j += 8) _mm256_storeu_ps(yr + j, _mm256_mul_ps(_mm256_loadu_ps(yr + j), inv));
         for (; j < cols; j++) yr[j] *= _mm256_cvtss_f32(inv);
     }

@@ -375,7 +375,13 @@ T512 static void softmax512(const float *x, float *y, int rows, int cols) {
             _mm512_mask_storeu_ps(yr + j, m, ev);
             sum = _mm512_add_ps(sum, ev);
         }
-        __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+        /* the sum order of nnz_vector_math.h: lane i + lane i+8, + i+4, + i+2, 0 + 1 */
+        __m256 half = _mm256_add_ps(_mm512_castps512_ps256(sum),
+                                    _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1)));
+        __m128 q = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+        q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        q = _mm_add_ss(q, _mm_movehdup_ps(q));
+        __m512 inv = _mm512_set1_ps(1.0f / _mm_cvtss_f32(q));
         for (j = 0; j + 16 <= cols; j += 16) _mm512_storeu_ps(yr + j, _mm512_mul_ps(_mm512_loadu_ps(yr + j), inv));
         if (j < cols) {
             __mmask16 m = (__mmask16)((1u << (cols - j)) - 1u);

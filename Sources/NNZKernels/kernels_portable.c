@@ -2,6 +2,7 @@
  * x86-64, NEON on arm64).  Also the reference for the activation functions (libm). */
 #include "nnz_internal.h"
 #include "nnz_wino_generic.h"
+#include "nnz_vector_math.h"
 #include <math.h>
 
 #define INL static inline __attribute__((always_inline))
@@ -19,10 +20,7 @@
  * Scalar math (libm)
  * --------------------------------------------------------------------------------------- */
 
-INL float sigmoid_s(float x) {
-    float e = expf(-fabsf(x)); /* in (0, 1]: no overflow */
-    return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
+INL float sigmoid_s(float x) { return nnz_sigmoid_s(x); }
 
 INL float relu_s(float x) { return x > 0.0f ? x : 0.0f; /* NaN -> 0 */ }
 
@@ -30,7 +28,7 @@ INL float act_s(float v, int act) {
     switch (act) {
     case NNZ_ACT_RELU: return relu_s(v);
     case NNZ_ACT_SIGMOID: return sigmoid_s(v);
-    case NNZ_ACT_TANH: return tanhf(v);
+    case NNZ_ACT_TANH: return nnz_tanh_s(v);
     default: return v;
     }
 }
@@ -186,7 +184,7 @@ static void sigmoid_arr_p(const float *x, float *y, size_t n) {
 }
 
 static void tanh_arr_p(const float *x, float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+    for (size_t i = 0; i < n; i++) y[i] = nnz_tanh_s(x[i]);
 }
 
 static void softmax_p(const float *x, float *y, int rows, int cols) {
@@ -195,13 +193,15 @@ static void softmax_p(const float *x, float *y, int rows, int cols) {
         float *yr = y + (ptrdiff_t)r * cols;
         float mx = -INFINITY;
         for (int j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
-        float sum = 0.0f;
+        float s[NNZ_SOFTMAX_LANES] = {0};
         for (int j = 0; j < cols; j++) {
-            float ev = expf(xr[j] - mx);
+            float ev = nnz_exp_nonpos_s(xr[j] - mx);
             yr[j] = ev;
-            sum += ev;
+            s[j % NNZ_SOFTMAX_LANES] += ev;
         }
-        float inv = 1.0f / sum;
+        for (int w = NNZ_SOFTMAX_LANES / 2; w >= 1; w /= 2)
+            for (int i = 0; i < w; i++) s[i] += s[i + w];
+        float inv = 1.0f / s[0];
         for (int j = 0; j < cols; j++) yr[j] *= inv;
     }
 }

@@ -81,10 +81,11 @@ enum Compiler {
         for (index, layer) in file.layers.enumerated() {
             let floats: Int
             switch layer {
-            case .dense(let d): floats = DenseStep.packedSize(d)
+            case .dense(let d): floats = DenseStep.packedSize(d, int8: file.tensor(named: "layers.\(index).weight")?.dtype == .int8)
             case .conv2d(let c):
                 let input = index == 0 ? file.inputShape : shapes[index - 1]
-                floats = SpatialSegment.packedSize(ConvGeometry(convolution: c, input: input, output: shapes[index]))
+                floats = SpatialSegment.packedSize(ConvGeometry(convolution: c, input: input, output: shapes[index]),
+                                                   int8: file.tensor(named: "layers.\(index).weight")?.dtype == .int8)
             default: continue
             }
             guard floats <= maxPackedFloats else {
@@ -114,6 +115,23 @@ enum Compiler {
             consumed += 1
         }
         return (weight, bias, activation, consumed)
+    }
+
+    /// The stored int8 weights of dense or conv2d layer `index` (values −127…127 in the file's
+    /// order, one scale per output channel), its float32 bias and a directly following ReLU /
+    /// sigmoid / tanh fused per `options`; `nil` when the weight is not int8. A following
+    /// batch-norm is *not* folded: that would change the int8 weights the file holds, and so
+    /// the result (writers fold before quantizing, FORMAT.md §4); it runs as its own step.
+    static func int8LinearLayer(_ file: ModelFile, at index: Int, hasBias: Bool, options: RuntimeOptions)
+        -> (values: [Int8], scales: [Float], bias: [Float]?, activation: nnz_activation, consumed: Int)? {
+        guard case .int8(let scales, let values) = file.tensor(named: "layers.\(index).weight")!.data else { return nil }
+        let bias = hasBias ? file.tensor(named: "layers.\(index).bias")!.values : nil
+        var activation = NNZ_ACT_NONE, consumed = 1
+        if options.fuseActivations, index + 1 < file.layers.count, let act = ActivationStep.kernelActivation(file.layers[index + 1]) {
+            activation = act
+            consumed += 1
+        }
+        return (values, scales, bias, activation, consumed)
     }
 
     /// Batch-norm at inference as `y = x·scale + shift` per channel.

@@ -12,4 +12,11 @@ protocol PlanStep: AnyObject, Sendable {
     /// Runs `rows` samples (back to back, `rows × inputWidth` values) from `input` into
     /// `output` (`rows × outputWidth` values; never the same memory as `input`).
     func run(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, scratch: Scratch)
+    /// Bytes of ``Scratch/bytes`` this step needs for a pass of `rows` rows (the quantized
+    /// inputs of an int8 layer); 0 for the float32 steps.
+    func byteScratch(rows: Int) -> Int
+}
+
+extension PlanStep {
+    func byteScratch(rows: Int) -> Int { 0 }
 }

@@ -12,6 +12,9 @@ final class Scratch {
     /// NHWC buffers of the spatial segments that share two regions (not initialized: every
     /// value is written before it is read, borders included).
     let sharedArena: UnsafeMutablePointer<Float>
+    /// Byte memory of the int8 steps (their quantized inputs, row scales and zero points):
+    /// the largest ``PlanStep/byteScratch(rows:)`` of the plan's steps, 64-byte aligned.
+    let bytes: UnsafeMutableRawPointer
     /// Rows per pass: the batch size asked for, capped at ``Plan/rowsPerPass``.
     let rows: Int
 
@@ -23,6 +26,9 @@ final class Scratch {
         arena = allocateAligned(floats: plan.spatialArena)
         arena.initialize(repeating: 0, count: max(1, plan.spatialArena))
         sharedArena = allocateAligned(floats: plan.sharedSpatialArena)
+        let passRows = self.rows
+        let byteCount = plan.steps.reduce(0) { max($0, $1.byteScratch(rows: passRows)) }
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(64, byteCount), alignment: 64)
     }
 
     deinit {
@@ -30,5 +36,6 @@ final class Scratch {
         deallocateAligned(b)
         deallocateAligned(arena)
         deallocateAligned(sharedArena)
+        bytes.deallocate()
     }
 }

@@ -56,6 +56,12 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
         /// optionally with a fused 2×2 stride-2 max-pool (then `target` has the pooled shape).
         case winograd(packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, geometry: ConvGeometry,
                       activation: nnz_activation, pool: Bool, source: Int, target: Int)
+        /// Direct convolution with int8 weights (FORMAT.md §4 "int8 layers at inference"): the
+        /// source image is quantized into ``Scratch/bytes`` with a border of its zero point
+        /// (``nnz_quantize_nhwc_u8``), then ``nnz_conv2d_int8_nhwc`` (or `_pool2`, fused 2×2
+        /// max-pool) with the dequantize, bias and activation epilogue.
+        case int8Conv(weights: Kernels.Int8ConvWeights, geometry: ConvGeometry, activation: nnz_activation, pool: Bool,
+                      source: Int, target: Int)
         case maxPool(PoolGeometry, source: Int, target: Int)
         /// Average pooling (``nnz_avgpool_nhwc``), global average pooling too (one window).
         case avgPool(PoolGeometry, includePad: Bool, source: Int, target: Int)
@@ -132,6 +138,7 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
         flopsPerRow = ops.reduce(0) { total, op in
             switch op {
             case .conv(_, _, let g, _, _, _, _), .winograd(_, _, let g, _, _, _, _): return saturatingSum(total, g.flops)
+            case .int8Conv(_, let g, _, _, _, _): return saturatingSum(total, g.flops / 2)
             case .maxPool(let g, _, _), .avgPool(let g, _, _, _): return saturatingSum(total, g.flops)
             default: return saturatingSum(total, outputWidth)
             }
@@ -147,6 +154,20 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
             default: break
             }
         }
+    }
+
+    /// Bytes of one image's quantized, padded input for the largest int8 convolution (plus the
+    /// 3 bytes a kernel row's last 4-byte group may read past it), whatever the batch size.
+    func byteScratch(rows: Int) -> Int {
+        ops.reduce(0) { size, op in
+            guard case .int8Conv(_, let g, _, _, _, _) = op else { return size }
+            return max(size, Self.int8InputBytes(g) + 64)
+        }
+    }
+
+    /// Bytes of a convolution's u8 input with its padding border.
+    static func int8InputBytes(_ g: ConvGeometry) -> Int {
+        saturatingProduct(g.height + 2 * g.padHeight, g.width + 2 * g.padWidth, g.inChannels)
     }
 
     func run(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
@@ -180,6 +201,23 @@ final class SpatialSegment: PlanStep, @unchecked Sendable {
                     nnz_conv3x3_winograd_nhwc(Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels), origin, s.rowStride,
                                               packed, bias, Int32(g.outChannels), act, pool ? 2 : 0,
                                               interior(target), t.rowStride, base + workOffset)
+                case .int8Conv(let w, let g, let act, let pool, let source, let target):
+                    let s = buffers[source], t = buffers[target]
+                    let bytes = scratch.bytes.assumingMemoryBound(to: UInt8.self)
+                    let byteRowStride = (g.width + 2 * g.padWidth) * g.inChannels
+                    var r: Float = 0
+                    var zp: Int32 = 0
+                    nnz_quantize_nhwc_u8(Int32(g.inChannels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
+                                         Int32(g.padHeight), Int32(g.padWidth),
+                                         bytes + g.padHeight * byteRowStride + g.padWidth * g.inChannels, byteRowStride, &r, &zp)
+                    w.scales.withUnsafeBufferPointer { scales in
+                        w.bias.withUnsafeBufferPointerIfPresent { bias in
+                            (pool ? nnz_conv2d_int8_nhwc_pool2 : nnz_conv2d_int8_nhwc)(
+                                Int32(g.outHeight), Int32(g.outWidth), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth),
+                                Int32(g.strideHeight), Int32(g.strideWidth), bytes, byteRowStride, r, zp, w.packed, scales.baseAddress,
+                                bias, Int32(g.outChannels), act, interior(target), t.rowStride)
+                        }
+                    }
                 case .maxPool(let g, let source, let target):
                     let s = buffers[source], t = buffers[target]
                     nnz_maxpool_nhwc(Int32(g.channels), Int32(g.height), Int32(g.width), base + s.interior, s.rowStride,
@@ -253,6 +291,23 @@ extension SpatialSegment {
             case .conv2d(let c):
                 let perOutput = c.inChannels * c.kernelHeight * c.kernelWidth
                 let g = ConvGeometry(convolution: c, input: shape, output: outShape)
+                if let int8 = Compiler.int8LinearLayer(file, at: index, hasBias: c.hasBias, options: options) {
+                    var consumed = int8.consumed
+                    var pool = false
+                    if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed], p.isFusable2x2 {
+                        pool = true
+                        consumed += 1
+                    }
+                    let target = addBuffer(shapes[index + consumed - 1])
+                    let weights = Kernels.Int8ConvWeights(outChannels: c.outChannels, inChannels: c.inChannels,
+                                                          kernelHeight: c.kernelHeight, kernelWidth: c.kernelWidth,
+                                                          values: int8.values, scales: int8.scales, bias: int8.bias)
+                    ops.append(.int8Conv(weights: weights, geometry: g, activation: int8.activation, pool: pool,
+                                         source: current, target: target))
+                    index += consumed
+                    shape = shapes[index - 1]
+                    continue loop
+                }
                 let winograd = useWinograd(g)
                 var (weight, bias, activation, consumed) = Compiler.linearLayer(
                     file, at: index, hasBias: c.hasBias, outputs: c.outChannels, rowsPerOutput: perOutput,
@@ -268,9 +323,7 @@ extension SpatialSegment {
                 buffers[current].borderWidth = max(buffers[current].borderWidth, c.padWidth)
                 // a following 2×2 stride-2 unpadded max-pool is fused into the convolution
                 var pool = false
-                if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed],
-                   p.kernelHeight == 2, p.kernelWidth == 2, p.strideHeight == 2, p.strideWidth == 2,
-                   p.padHeight == 0, p.padWidth == 0 {
+                if index + consumed < layers.count, case .maxPool(let p) = layers[index + consumed], p.isFusable2x2 {
                     pool = true
                     consumed += 1
                 }
@@ -335,9 +388,14 @@ extension SpatialSegment {
     }
 
     /// Floats of a convolution's weights packed for its kernel (output channels padded to 16,
-    /// Winograd also input channels, times 16 transformed taps).
-    static func packedSize(_ g: ConvGeometry) -> Int {
-        useWinograd(g)
+    /// Winograd also input channels, times 16 transformed taps); for int8 weights, the bytes
+    /// of ``nnz_int8_conv_pack`` counted in floats.
+    static func packedSize(_ g: ConvGeometry, int8: Bool = false) -> Int {
+        if int8 {
+            return (nnz_int8_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight),
+                                            Int32(g.kernelWidth)) + 3) / 4
+        }
+        return useWinograd(g)
             ? nnz_winograd_pack_size(Int32(g.outChannels), Int32(g.inChannels))
             : nnz_conv_pack_size(Int32(g.outChannels), Int32(g.inChannels), Int32(g.kernelHeight), Int32(g.kernelWidth))
     }
@@ -364,6 +422,13 @@ extension SpatialSegment {
             index += 1
         }
         return index - start
+    }
+}
+
+extension MaxPoolLayer {
+    /// A 2×2, stride-2, unpadded max-pool: the one the convolution kernels fuse.
+    var isFusable2x2: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2 && padHeight == 0 && padWidth == 0
     }
 }
 
