@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NNZCSV", targets: ["NNZCSV"]),
         .library(name: "NNZScoring", targets: ["NNZScoring"]),
         .library(name: "NNZTrainer", targets: ["NNZTrainer"]),
+        .library(name: "NNZPrecision", targets: ["NNZPrecision"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
         .library(name: "NNZONNX", targets: ["NNZONNX"]),
@@ -37,6 +38,9 @@ let package = Package(
         .target(name: "NNZCSV", dependencies: ["NNZSystem"]),
         // The streaming CSV scorer behind `nninfer predict`, for embedders too.
         .target(name: "NNZScoring", dependencies: ["NNZRuntime", "NNZCSV"]),
+        // Re-storing a model's weights as float16 or int8 (batch-norm folded first, self-test
+        // recomputed): what `nntrain --weights` and `nnzconvert --weights` write.
+        .target(name: "NNZPrecision", dependencies: ["NNZFormat", "NNZRuntime"]),
         // What both command-line tools share: exit codes, Failure, printError (over NNZSystem's write loop).
         .target(name: "NNZCommandLine", dependencies: ["NNZFormat", "NNZSystem"]),
         .executableTarget(
@@ -46,19 +50,20 @@ let package = Package(
         .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZCSV", "NNZFormat", "NNZKernels", "CZlib"]),
         .executableTarget(
             name: "nntrain",
-            dependencies: ["NNZTrainer", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZTrainer", "NNZFormat", "NNZPrecision", "NNZRuntime", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // ONNX import and export (nnzconvert): the only target that links swift-protobuf.
         .target(name: "NNZONNX", dependencies: ["NNZFormat", "NNZRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "nnzconvert",
-            dependencies: ["NNZONNX", "NNZFormat", "NNZRuntime", "NNZCSV", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZONNX", "NNZFormat", "NNZRuntime", "NNZPrecision", "NNZCSV", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "NNZONNXTests", dependencies: ["NNZONNX", "NNZFormat", "NNZRuntime", "NNZTestSupport"]),
         .testTarget(name: "NNZFormatTests", dependencies: ["NNZFormat", "NNZTestSupport"]),
         .testTarget(name: "NNZCommandLineTests", dependencies: ["NNZCommandLine", "NNZFormat"]),
         .testTarget(name: "NNZKernelsTests", dependencies: ["NNZKernels"]),
         .testTarget(name: "NNZRuntimeTests", dependencies: ["NNZRuntime", "NNZFormat", "NNZKernels"]),
+        .testTarget(name: "NNZPrecisionTests", dependencies: ["NNZPrecision", "NNZFormat", "NNZRuntime", "NNZTestSupport"]),
         .testTarget(name: "NNZCSVTests", dependencies: ["NNZCSV"]),
         .testTarget(name: "NNZScoringTests", dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat"]),
         .testTarget(name: "NNZTrainerTests", dependencies: ["NNZTrainer", "NNZFormat", "NNZRuntime", "NNZKernels", "nntrain", "NNZTestSupport"]),

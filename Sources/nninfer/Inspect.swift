@@ -6,8 +6,10 @@ import NNZRuntime
 /// `nninfer inspect model.nnz [--json]`: what a model file holds.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Describe a model: layers with output shapes and parameter counts, sections, metadata, self-test.",
+        abstract: "Describe a model: layers with output shapes and parameter counts, tensors with their dtype and size, sections, metadata, self-test.",
         discussion: """
+        Tensors lists each stored tensor: its dtype (float32, float16, or int8 with one float32 scale per output channel), its stored size (the raw values before compression, scales included) and its size as float32; the total line gives the ratio. Sections gives the compressed sizes in the file.
+
         Example:
           nninfer inspect Fixtures/models/digits_mlp.nnz
           nninfer inspect model.nnz --json | jq .layers
@@ -60,6 +62,22 @@ struct ModelSummary {
     }
 
     var totalParameters: Int { rows.reduce(0) { $0 + $1.parameters } }
+    /// The raw stored size of every tensor (values in their dtype, int8 scales included).
+    var storedTensorBytes: Int { file.tensors.reduce(0) { $0 + $1.storedByteCount } }
+    /// The same tensors as float32.
+    var float32TensorBytes: Int { file.tensors.reduce(0) { $0 + 4 * $1.elementCount } }
+
+    /// `0.28×`: stored / float32, two decimals.
+    var sizeRatioText: String {
+        guard float32TensorBytes > 0 else { return "1.00×" }
+        let hundredths = Int((Double(storedTensorBytes) / Double(float32TensorBytes) * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)×"
+    }
+
+    func dtypeText(_ tensor: Tensor) -> String {
+        if case .int8(let scales, _) = tensor.data { return "int8 (\(scales.count) scales)" }
+        return tensor.dtype.description
+    }
 
     func text() -> String {
         var out = ""
@@ -80,6 +98,14 @@ struct ModelSummary {
         }
         out += formatTable(table, rightAligned: [0, 3])
         out += "Total params: \(grouped(totalParameters))\n\n"
+        if !file.tensors.isEmpty {
+            out += "Tensors:\n"
+            let tensorRows = [["Tensor", "Shape", "DType", "Stored", "As float32"]] + file.tensors.map {
+                [$0.name, shapeText($0.shape), dtypeText($0), grouped($0.storedByteCount), grouped(4 * $0.elementCount)]
+            }
+            out += formatTable(tensorRows, rightAligned: [3, 4])
+            out += "Total tensor bytes: \(grouped(storedTensorBytes)) stored, \(grouped(float32TensorBytes)) as float32 (\(sizeRatioText))\n\n"
+        }
         out += "Sections:\n"
         let sectionRows = [["Chunk", "Offset", "Stored", "Raw", "Encoding"]] + chunks.map {
             [$0.type + ($0.tensorName.map { " " + $0 } ?? ""), grouped($0.offset), grouped($0.storedLength), grouped($0.rawLength), $0.encoding ?? (($0.isCritical ? "critical" : "ancillary"))]
@@ -128,6 +154,17 @@ struct ModelSummary {
                 j.key("parameters"); j.number(row.parameters)
             }
             j.key("total_parameters"); j.number(totalParameters)
+            j.key("tensors")
+            j.arrayOfObjects(file.tensors) { t in
+                j.key("name"); j.string(t.name)
+                j.key("shape"); j.array(t.shape.map { .int($0) })
+                j.key("dtype"); j.string(t.dtype.description)
+                if case .int8(let scales, _) = t.data { j.key("scales"); j.number(scales.count) }
+                j.key("stored_bytes"); j.number(t.storedByteCount)
+                j.key("float32_bytes"); j.number(4 * t.elementCount)
+            }
+            j.key("tensor_bytes"); j.number(storedTensorBytes)
+            j.key("float32_tensor_bytes"); j.number(float32TensorBytes)
             j.key("sections")
             j.arrayOfObjects(chunks) { c in
                 j.key("type"); j.string(c.type)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NNZFormat
+import NNZPrecision
 import NNZTrainer
 
 // The values of nntrain's fixed-choice options. Each accepts exactly the spellings the
@@ -107,4 +108,16 @@ extension CSVLoader.TaskKind: ExpressibleByArgument, NamedChoice {
     public init?(argument: String) {
         self.init(rawValue: argument.lowercased())
     }
+}
+
+/// `--weights`: how the model file stores the weights (NNZPrecision).
+enum WeightPrecisionName: String, NamedChoice {
+    case float32, float16, int8
+
+    init?(argument: String) {
+        guard let precision = WeightPrecision(name: argument) else { return nil }
+        self.init(rawValue: precision.rawValue)
+    }
+
+    var precision: WeightPrecision { WeightPrecision(rawValue: rawValue)! }
 }

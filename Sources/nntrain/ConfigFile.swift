@@ -43,10 +43,11 @@ struct ConfigFile {
     var dropoutConvention: String?
     var task: String?
     var name: String?
+    var weights: String?
 
     static let knownKeys = ["target", "layers", "input_shape", "optimizer", "lr", "learning_rate", "momentum", "weight_decay",
                             "lr_decay", "epochs", "batch_size", "shuffle", "seed", "validation", "early_stopping", "loss",
-                            "reduction", "init", "normalize", "dropout_convention", "task", "name"]
+                            "reduction", "init", "normalize", "dropout_convention", "task", "name", "weights"]
 
     /// Reads and checks `path`.
     static func load(_ path: String) throws(Failure) -> ConfigFile {
@@ -115,6 +116,7 @@ struct ConfigFile {
             case "dropout_convention": config.dropoutConvention = try string()
             case "task": config.task = try string()
             case "name": config.name = try string()
+            case "weights": config.weights = try string()
             default:
                 throw fail(value, "unknown setting \"\(key)\"; expected one of: \(knownKeys.joined(separator: ", "))")
             }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import NNZCommandLine
+import NNZPrecision
 import NNZTrainer
 
 struct ExampleCommand: ParsableCommand {
@@ -18,6 +19,11 @@ struct ExampleCommand: ParsableCommand {
         $NNZ_DATA_DIR, then ./Fixtures/data, then Fixtures/data above the nntrain executable.
         The run prints the example's figures next to the tutorial's and whether the
         requirement holds (exit 0 either way; the figures are the result).
+
+        --weights float16|int8 stores the trained float32 weights smaller (see `nntrain train
+        --help`, WEIGHTS); for digits and digits-cnn the run also prints the test accuracy of
+        the model as written, computed by the runtime:
+          nntrain example digits --weights int8 --output digits-int8.nnz
         """
     )
 
@@ -38,6 +44,9 @@ struct ExampleCommand: ParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory holding the example CSV files.", valueName: "dir"))
     var dataDirectory: String?
+
+    @Option(help: ArgumentHelp("How the file stores the weights: float32, float16 or int8 (default float32).", valueName: "precision"))
+    var weights: WeightPrecisionName?
 
     @Flag(name: [.short, .long], help: "Print nothing but errors.")
     var quiet = false
@@ -79,7 +88,8 @@ struct ExampleCommand: ParsableCommand {
             }
         }
         let path = output ?? "\(example.name).nnz"
-        try writeModel(result.trained, to: path)
+        let precision = weights?.precision ?? .float32
+        let written = try writeModel(result.trained, to: path, weights: precision)
         if let plot { try writePlot(result.trained, to: plot, points: result.plotData) }
         guard !quiet else { return }
         var lines: [String] = []
@@ -89,6 +99,9 @@ struct ExampleCommand: ParsableCommand {
             lines.append(line)
         }
         lines.append("  must reach: \(example.requirement) -> \(result.meetsRequirement ? "yes" : "NO")")
+        if precision != .float32, let test = result.testData, let figures = try storedModelFigures(written, on: test) {
+            lines.append("  test with \(precision) weights: \(figures)")
+        }
         for note in result.notes { lines.append("  note: \(note)") }
         let history = result.trained.history.epochs
         let seconds = history.reduce(0) { $0 + $1.seconds }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import NNZCommandLine
 import NNZFormat
+import NNZPrecision
+import NNZRuntime
 import NNZTrainer
 
 struct Train: ParsableCommand {
@@ -46,7 +48,7 @@ struct Train: ParsableCommand {
         CONFIG (--config model.json): a JSON object with any of target, layers, \
         input_shape, optimizer, lr, momentum, weight_decay, lr_decay, epochs, \
         batch_size, shuffle, seed, validation, early_stopping, loss, reduction, \
-        init, normalize, dropout_convention, task, name. "layers" is a string in \
+        init, normalize, dropout_convention, task, name, weights. "layers" is a string in \
         the syntax above or an array of such strings, widths and objects like \
         {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1}. Flags \
         override the file.
@@ -57,6 +59,14 @@ struct Train: ParsableCommand {
         normalization fitted on the training rows, feature names, class labels, a \
         training summary and a self-test. The same data and seed give a \
         byte-identical file.
+
+        WEIGHTS (--weights): float32 (default); float16 rounds every tensor \
+        (about half the file); int8 folds each batch-norm that follows a dense \
+        or conv layer into it and stores dense and conv weights as int8 with one \
+        scale per output channel (about 0.3x the file; nninfer computes them in \
+        integers). Training is always float32; the self-test is computed for the \
+        stored weights, and with --test the stored model's test figures are \
+        printed too. nnzconvert --weights converts an existing file.
 
         EXAMPLES: 'nntrain example --list' names the tutorial networks; \
         'nntrain example moons --plot moons.png' trains one and draws it.
@@ -143,6 +153,9 @@ struct Train: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write a PNG with loss and accuracy per epoch (and, for two features, the decision boundary).", valueName: "curves.png"))
     var plot: String?
+
+    @Option(help: ArgumentHelp("How the file stores the weights: float32, float16 or int8 (see WEIGHTS above; default float32).", valueName: "precision"))
+    var weights: WeightPrecisionName?
 
     @Flag(name: [.short, .long], help: "Print nothing but errors.")
     var quiet = false
@@ -252,14 +265,24 @@ struct Train: ParsableCommand {
             testEvaluation = trained.evaluate(testSet)
             trained.testEvaluation = testEvaluation
         }
-        try writeModel(trained, to: output)
+        let precision = try WeightPrecisionName.resolve(weights, file: file.weights, default: .float32, option: "--weights").precision
+        let written = try writeModel(trained, to: output, weights: precision)
         if let plot {
             try writePlot(trained, to: plot)
         }
-        if !quiet { Terminal.write(summary(trained)) }
+        guard !quiet else { return }
+        var storedLine: String?
+        if precision != .float32, let test {
+            let testSet = try? CSVLoader.load(path: test, target: dataSet.targetName, task: dataSet.isClassification ? .classification : .regression,
+                                              inputShape: shape, classLabels: dataSet.classLabels)
+            if let testSet, let figures = try storedModelFigures(written, on: testSet) {
+                storedLine = "test with \(precision) weights: \(figures) (\(testSet.count) rows)"
+            }
+        }
+        Terminal.write(summary(trained, storedLine: storedLine, precision: precision))
     }
 
-    private func summary(_ trained: TrainedModel) -> String {
+    private func summary(_ trained: TrainedModel, storedLine: String?, precision: WeightPrecision) -> String {
         var lines: [String] = []
         let t = trained.trainingEvaluation
         var trainText = "train loss \(fixed(t.loss, 4))"
@@ -275,20 +298,30 @@ struct Train: ParsableCommand {
             if let a = v.accuracy { text += ", accuracy \(fixed(a, 4))" } else { text += ", MSE \(fixed(v.meanSquaredError, 6))" }
             lines.append(text + " (\(v.count) rows)")
         }
+        if let storedLine { lines.append(storedLine) }
         if trained.history.stoppedEarly {
             lines.append("stopped early after \(trained.history.epochs.count) epochs; kept epoch \(trained.history.bestEpoch)")
         }
-        lines.append("wrote \(output) (\(trained.network.summary), \(trained.network.parameterCount) parameters)")
+        lines.append("wrote \(output) (\(trained.network.summary), \(trained.network.parameterCount) parameters\(precision == .float32 ? "" : ", \(precision) weights"))")
         if let plot { lines.append("wrote \(plot)") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
 
-/// Encodes and writes the model; I/O problems exit 74.
-func writeModel(_ trained: TrainedModel, to path: String) throws(Failure) {
+/// Encodes and writes the model with its weights stored in `weights`; the file written. A
+/// weight that cannot be stored in that precision (beyond float16's range) exits 65; I/O
+/// problems exit 74.
+@discardableResult
+func writeModel(_ trained: TrainedModel, to path: String, weights: WeightPrecision = .float32) throws(Failure) -> ModelFile {
+    var file = trained.modelFile()
+    do {
+        file = try file.storingWeights(as: weights)
+    } catch {
+        throw Failure("\(path): cannot store the weights as \(weights): \(error.message)", code: Exit.dataError)
+    }
     let bytes: [UInt8]
     do {
-        bytes = try NNZWriter.encode(trained.modelFile())
+        bytes = try NNZWriter.encode(file)
     } catch {
         throw Failure("cannot encode the model: \(error.description)", code: Exit.software)
     }
@@ -296,6 +329,38 @@ func writeModel(_ trained: TrainedModel, to path: String) throws(Failure) {
         try FileIO.write(bytes, to: path)
     } catch {
         throw Failure(error.description, code: Exit.ioError)
+    }
+    return file
+}
+
+/// "loss-free" figures of the file as written, computed by the runtime on `data`: accuracy
+/// for classes, MSE for values; nil when the data does not fit the model.
+func storedModelFigures(_ file: ModelFile, on data: Dataset) throws(Failure) -> String? {
+    let model: Model
+    do {
+        model = try Model(file: file)
+    } catch {
+        throw Failure("the written model does not load: \(error.description)", code: Exit.software)
+    }
+    let width = model.outputWidth
+    var outputs = [Float](repeating: 0, count: data.count * width)
+    let ok = data.features.withUnsafeBufferPointer { input in
+        outputs.withUnsafeMutableBufferPointer { output in
+            (try? model.predict(input, rows: data.count, into: output)) != nil
+        }
+    }
+    guard ok, data.count > 0 else { return nil }
+    switch data.targets {
+    case .classes(let classes, _):
+        var correct = 0
+        for r in 0..<data.count {
+            let row = outputs[(r * width)..<((r + 1) * width)]
+            if let best = row.indices.max(by: { row[$0] < row[$1] }), best - r * width == Int(classes[r]) { correct += 1 }
+        }
+        return "accuracy \(fixed(Double(correct) / Double(data.count), 4))"
+    case .values(let targets, _):
+        let squared = zip(outputs, targets).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+        return "MSE \(fixed(squared / Double(outputs.count), 6))"
     }
 }
 

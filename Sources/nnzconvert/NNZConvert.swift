@@ -4,15 +4,16 @@ import NNZCSV
 import NNZCommandLine
 import NNZFormat
 import NNZONNX
+import NNZPrecision
 
 /// `nnzconvert`: ONNX → .nnz and .nnz → ONNX, chosen by the file extensions.
 @main
 struct NNZConvert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nnzconvert",
-        abstract: "Convert ONNX models to .nnz, and .nnz models to ONNX.",
+        abstract: "Convert ONNX models to .nnz, .nnz models to ONNX, and .nnz weights to float16 or int8.",
         discussion: """
-        The direction follows the extensions: model.onnx → model.nnz imports, model.nnz → model.onnx exports.
+        The direction follows the extensions: model.onnx → model.nnz imports, model.nnz → model.onnx exports, model.nnz → other.nnz re-stores the weights (--weights).
 
         Import (PyTorch's TorchScript and dynamo exporters, skl2onnx MLPs and pipelines):
           nnzconvert model.onnx model.nnz
@@ -28,9 +29,16 @@ struct NNZConvert: ParsableCommand {
           nnzconvert model.nnz model.onnx
           nnzconvert model.nnz model.onnx --opset 13
 
+        Smaller files (--weights, for a .nnz output; format 1.1, docs/FORMAT.md §4):
+          nnzconvert model.nnz model-int8.nnz --weights int8
+          nnzconvert model.nnz model-f16.nnz --weights float16
+          nnzconvert model.onnx model.nnz --weights int8
+          nnzconvert model-int8.nnz model-f32.nnz --weights float32
+        int8: each batch-norm right after a dense or conv2d layer is folded into it, then every dense and conv2d weight is stored as int8 with one scale per output channel (max |w| / 127); biases stay float32; the runtime computes these layers in integers (about 0.3× the float32 file). float16: every tensor rounded to float16, widened to float32 at load (about 0.5×). float32 widens a float16 or int8 file back. The self-test is recomputed for the stored weights, so `nninfer verify` checks what the new file computes.
+
         Feature names go in the input's doc_string, class labels and the rest of the metadata in metadata_props; importing the .onnx again gives the same layers and tensors, bit for bit.
 
-        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the message names the file, the node with its index, name, op type, domain and opset, and what is supported); 66 the input file is missing; 74 I/O error.
+        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted or its weights cannot be stored in the precision asked (a value beyond float16's range, say) (the message names the file, the node with its index, name, op type, domain and opset, and what is supported); 66 the input file is missing; 74 I/O error.
         """,
         version: NNZONNXVersion.string
     )
@@ -38,8 +46,11 @@ struct NNZConvert: ParsableCommand {
     @Argument(help: "The model to read: a .onnx or a .nnz file.")
     var input: String
 
-    @Argument(help: "The file to write: .nnz (import) or .onnx (export). Written atomically.")
+    @Argument(help: "The file to write: .nnz (import, or re-storing a .nnz with --weights) or .onnx (export). Written atomically.")
     var output: String
+
+    @Option(help: ArgumentHelp("For a .nnz output: store the weights as float32, float16 or int8 (default: float32 on import; required for .nnz → .nnz).", valueName: "precision"))
+    var weights: String?
 
     @Option(help: "Import: the model name stored in the metadata (default: the ONNX graph's name).")
     var name: String?
@@ -62,20 +73,39 @@ struct NNZConvert: ParsableCommand {
     @Flag(name: .customLong("no-self-test"), help: "Import: do not add a self-test to the .nnz file.")
     var noSelfTest = false
 
-    enum Direction { case importing, exporting }
+    enum Direction { case importing, exporting, restoring }
 
     var direction: Direction? {
         let i = input.lowercased(), o = output.lowercased()
         if i.hasSuffix(".onnx") && o.hasSuffix(".nnz") { return .importing }
         if i.hasSuffix(".nnz") && o.hasSuffix(".onnx") { return .exporting }
+        if i.hasSuffix(".nnz") && o.hasSuffix(".nnz") { return .restoring }
         return nil
     }
 
+    var precision: WeightPrecision? { weights.flatMap(WeightPrecision.init(name:)) }
+
     func validate() throws {
         guard let direction else {
-            throw ValidationError("cannot tell the direction from '\(input)' → '\(output)'; convert model.onnx → model.nnz or model.nnz → model.onnx")
+            throw ValidationError("cannot tell the direction from '\(input)' → '\(output)'; convert model.onnx → model.nnz, model.nnz → model.onnx, or model.nnz → other.nnz with --weights")
+        }
+        if let weights, WeightPrecision(name: weights) == nil {
+            throw ValidationError("--weights '\(weights)': expected float32, float16 or int8")
+        }
+        if direction == .restoring {
+            guard weights != nil else {
+                throw ValidationError("a .nnz → .nnz conversion re-stores the weights: give --weights float32, float16 or int8")
+            }
+            for (flag, given) in [("--name", name != nil), ("--feature-names", featureNames != nil),
+                                  ("--feature-names-from", featureNamesFrom != nil), ("--labels", labels != nil),
+                                  ("--input-shape", inputShape != nil), ("--no-self-test", noSelfTest), ("--opset", opset != nil)] where given {
+                throw ValidationError("\(flag) applies to ONNX conversions; .nnz → .nnz only re-stores the weights (--weights)")
+            }
         }
         if direction == .exporting {
+            if weights != nil {
+                throw ValidationError("--weights applies to a .nnz output; an ONNX export holds float32 weights (int8 and float16 are widened)")
+            }
             for (flag, given) in [("--name", name != nil), ("--feature-names", featureNames != nil),
                                   ("--feature-names-from", featureNamesFrom != nil), ("--labels", labels != nil),
                                   ("--input-shape", inputShape != nil), ("--no-self-test", noSelfTest)] where given {
@@ -106,6 +136,7 @@ struct NNZConvert: ParsableCommand {
             switch direction! {
             case .importing: try importONNX()
             case .exporting: try exportONNX()
+            case .restoring: try restoreWeights()
             }
         } catch let failure as Failure {
             printError("nnzconvert: \(failure.message)")
@@ -139,14 +170,58 @@ struct NNZConvert: ParsableCommand {
             throw Failure(error.description, code: Exit.dataError)
         }
         for warning in result.warnings { printError("nnzconvert: warning: \(input): \(warning)") }
+        let model = try stored(result.model)
+        let written = try write(model)
+        let parameters = model.tensors.reduce(0) { $0 + $1.elementCount }
+        let weightsText = model.weightPrecision == .float32 ? "" : ", \(model.weightPrecision) weights"
+        printError("nnzconvert: \(input) → \(output): \(model.layers.count) layers, \(parameters) parameters\(weightsText), input [\(model.inputShape.map(String.init).joined(separator: ", "))], \(model.outputKind), \(written) bytes")
+    }
+
+    /// `model` with its weights in `--weights` (as it is without the option). A value that
+    /// cannot be stored (beyond float16's range) exits 65 with the tensor named.
+    func stored(_ model: ModelFile) throws -> ModelFile {
+        guard let precision else { return model }
         do {
-            try NNZWriter.write(result.model, to: output)
+            return try model.storingWeights(as: precision)
         } catch {
-            throw Failure(error)
+            throw Failure("\(output): cannot store the weights as \(precision): \(error.message)", code: Exit.dataError)
         }
-        let model = result.model
-        let parameters = model.tensors.reduce(0) { $0 + $1.values.count }
-        printError("nnzconvert: \(input) → \(output): \(model.layers.count) layers, \(parameters) parameters, input [\(model.inputShape.map(String.init).joined(separator: ", "))], \(model.outputKind)")
+    }
+
+    /// Encodes and writes `model` atomically; its size in bytes.
+    func write(_ model: ModelFile) throws -> Int {
+        do {
+            let bytes = try NNZWriter.encode(model)
+            try NNZWriter.writeAtomically(bytes, to: output)
+            return bytes.count
+        } catch {
+            throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: output) : error)
+        }
+    }
+
+    /// .nnz → .nnz with `--weights`.
+    func restoreWeights() throws {
+        let original = try readModel()
+        let inputBytes = (try? readBytes(input).count) ?? 0
+        let model = try stored(original)
+        let bytes = try write(model)
+        let ratio = inputBytes > 0 ? Double(bytes) / Double(inputBytes) : 0
+        let folded = original.layers.count - model.layers.count
+        let foldText = folded > 0 ? ", \(folded) batch-norm\(folded == 1 ? "" : "s") folded" : ""
+        printError("nnzconvert: \(input) → \(output): \(model.weightPrecision) weights\(foldText), \(inputBytes) → \(bytes) bytes (\(formatRatio(ratio))×)")
+    }
+
+    func readModel() throws -> ModelFile {
+        do {
+            return try NNZReader.read(path: input)
+        } catch {
+            throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: input) : error)
+        }
+    }
+
+    func formatRatio(_ ratio: Double) -> String {
+        let hundredths = Int((ratio * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 
     func header(of path: String) throws -> [String] {
@@ -163,12 +238,7 @@ struct NNZConvert: ParsableCommand {
     }
 
     func exportONNX() throws {
-        let model: ModelFile
-        do {
-            model = try NNZReader.read(path: input)
-        } catch {
-            throw Failure(error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: input) : error)
-        }
+        let model = try readModel()
         let bytes: [UInt8]
         do {
             bytes = try ONNXExporter.export(model, opset: opset ?? ONNXExporter.defaultOpset)

@@ -85,6 +85,8 @@ public struct ExampleResult {
     public var plotData: Dataset?
     /// Extra notes (e.g. how the figure compares with the tutorial's).
     public var notes: [String] = []
+    /// The held-out rows the test figures come from (raw), for examples that have them.
+    public var testData: Dataset?
 
     /// The model file to write.
     public func modelFile() -> ModelFile {
