@@ -38,7 +38,7 @@ struct NNZConvert: ParsableCommand {
 
         Feature names go in the input's doc_string, class labels and the rest of the metadata in metadata_props; importing the .onnx again gives the same layers and tensors, bit for bit.
 
-        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted or its weights cannot be stored in the precision asked (a value beyond float16's range, say) (the message names the file, the node with its index, name, op type, domain and opset, and what is supported); 66 the input file is missing; 74 I/O error.
+        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the message names the file, the node with its index, name, op type, domain and opset, and what is supported) or its weights cannot be stored as asked (a value beyond float16's range: the message names the tensor and element); 66 the input file is missing; 74 I/O error.
         """,
         version: NNZONNXVersion.string
     )
@@ -171,10 +171,10 @@ struct NNZConvert: ParsableCommand {
         }
         for warning in result.warnings { printError("nnzconvert: warning: \(input): \(warning)") }
         let model = try stored(result.model)
-        let written = try write(model)
+        _ = try write(model)
         let parameters = model.tensors.reduce(0) { $0 + $1.elementCount }
         let weightsText = model.weightPrecision == .float32 ? "" : ", \(model.weightPrecision) weights"
-        printError("nnzconvert: \(input) → \(output): \(model.layers.count) layers, \(parameters) parameters\(weightsText), input [\(model.inputShape.map(String.init).joined(separator: ", "))], \(model.outputKind), \(written) bytes")
+        printError("nnzconvert: \(input) → \(output): \(model.layers.count) layers, \(parameters) parameters\(weightsText), input [\(model.inputShape.map(String.init).joined(separator: ", "))], \(model.outputKind)")
     }
 
     /// `model` with its weights in `--weights` (as it is without the option). A value that
