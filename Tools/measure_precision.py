@@ -13,6 +13,7 @@ int8 <= 0.30x and float16 <= 0.55x of the float32 size, accuracy within 0.5 poin
 """
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,14 @@ def accuracy(nninfer, model):
     return sum(p == l for p, l in zip(predicted, labels)) / len(labels)
 
 
+def tensor_chunk_bytes(nninfer, model):
+    """Bytes of the file's TNSR chunks as stored (compressed), from `nninfer inspect --json`:
+    the weights' share of the file, without the metadata, normalization and self-test that
+    every precision stores alike."""
+    info = json.loads(run([nninfer, "inspect", model, "--json"]))
+    return sum(c["stored_bytes"] for c in info["sections"] if c["type"] == "TNSR")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"),
@@ -50,20 +59,22 @@ def main():
     tool = {name: os.path.join(args.bin, name) for name in ("nntrain", "nnzconvert", "nninfer")}
     work = args.workdir or tempfile.mkdtemp(prefix="nnz-precision-")
     os.makedirs(work, exist_ok=True)
-    print("| model | weights | file bytes | vs float32 | test accuracy | vs float32 (points) |")
-    print("|---|---|---|---|---|---|")
+    print("| model | weights | file bytes | vs float32 | tensor chunks | vs float32 | test accuracy | vs float32 (points) |")
+    print("|---|---|---|---|---|---|---|---|")
     for example in args.examples:
         base = os.path.join(work, f"{example}.nnz")
         run([tool["nntrain"], "example", example, "--output", base, "--quiet", "--data-dir", os.path.join(ROOT, "Fixtures", "data")])
         size32, acc32 = os.path.getsize(base), accuracy(tool["nninfer"], base)
-        print(f"| {example} | float32 | {size32:,} | 1.000 | {acc32 * 100:.2f} % | |")
+        tensors32 = tensor_chunk_bytes(tool["nninfer"], base)
+        print(f"| {example} | float32 | {size32:,} | 1.000 | {tensors32:,} | 1.000 | {acc32 * 100:.2f} % | |")
         for weights in ("float16", "int8"):
             out = os.path.join(work, f"{example}-{weights}.nnz")
             run([tool["nnzconvert"], base, out, "--weights", weights])
             run([tool["nninfer"], "verify", out])
             size, acc = os.path.getsize(out), accuracy(tool["nninfer"], out)
-            print(f"| {example} | {weights} | {size:,} | {size / size32:.3f} | {acc * 100:.2f} % "
-                  f"| {(acc - acc32) * 100:+.2f} |")
+            tensors = tensor_chunk_bytes(tool["nninfer"], out)
+            print(f"| {example} | {weights} | {size:,} | {size / size32:.3f} | {tensors:,} | {tensors / tensors32:.3f} "
+                  f"| {acc * 100:.2f} % | {(acc - acc32) * 100:+.2f} |")
 
 
 if __name__ == "__main__":

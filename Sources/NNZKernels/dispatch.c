@@ -9,6 +9,8 @@
 static int g_path = -2;
 static int g_best = -2;
 static int g_vnni = -1; /* -1: not yet checked */
+static int g_avxvnni = -1;
+static int g_vnni_allowed = -1; /* -1: not yet read from NNZ_INT8_VNNI */
 
 static int detect_best(void) {
     int best = __atomic_load_n(&g_best, __ATOMIC_RELAXED);
@@ -72,6 +74,41 @@ int nnz_cpu_has_vnni(void) {
         __atomic_store_n(&g_vnni, v, __ATOMIC_RELAXED);
     }
     return v;
+}
+
+int nnz_cpu_has_avxvnni(void) {
+    int v = __atomic_load_n(&g_avxvnni, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = 0;
+#if defined(__x86_64__)
+        /* CPUID.(EAX=7, ECX=1):EAX bit 4; the AVX state check is the avx2 path's. */
+        if (detect_best() >= NNZ_PATH_AVX2) {
+            unsigned a = 7, b, c = 1, d;
+            __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+            unsigned max_leaf = 0, b0, c0 = 0, d0;
+            __asm__ volatile("cpuid" : "=a"(max_leaf), "=b"(b0), "+c"(c0), "=d"(d0) : "a"(0));
+            v = max_leaf >= 7 && ((a >> 4) & 1);
+        }
+#endif
+        __atomic_store_n(&g_avxvnni, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+int nnz_int8_vnni_allowed(void) {
+    int v = __atomic_load_n(&g_vnni_allowed, __ATOMIC_RELAXED);
+    if (v < 0) {
+        const char *s = getenv("NNZ_INT8_VNNI");
+        v = !(s != NULL && strcmp(s, "0") == 0);
+        int expected = -1;
+        if (!__atomic_compare_exchange_n(&g_vnni_allowed, &expected, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            v = expected;
+    }
+    return v;
+}
+
+void nnz_int8_force_vnni(int on) {
+    __atomic_store_n(&g_vnni_allowed, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
 int nnz_kernels_path_supported(int path) {

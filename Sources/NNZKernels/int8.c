@@ -7,15 +7,17 @@
  * Dispatch
  * --------------------------------------------------------------------------------------- */
 
-/* The int8 kernels of the active path: the avx512 path uses VNNI when the CPU has it (else
- * the avx2 int8 kernels), so NNZ_KERNELS and nnz_kernels_force_path select them too. */
+/* The int8 kernels of the active path: the avx512 path uses AVX-512 VNNI when the CPU has
+ * it, the avx2 path (and the avx512 one without AVX-512 VNNI) AVX-VNNI when the CPU has that,
+ * else the avx2 int8 kernels; NNZ_KERNELS and nnz_kernels_force_path select them too, and
+ * nnz_int8_force_vnni(0) leaves out both VNNI kinds. */
 static const nnz_int8_ops *int8_ops(void) {
 #if defined(__x86_64__)
-    switch (nnz_kernels_path_id()) {
-    case NNZ_PATH_AVX512: return nnz_cpu_has_vnni() ? &nnz_int8_avx512vnni : &nnz_int8_avx2;
-    case NNZ_PATH_AVX2: return &nnz_int8_avx2;
-    default: break;
-    }
+    int path = nnz_kernels_path_id();
+    if (path != NNZ_PATH_AVX512 && path != NNZ_PATH_AVX2) return &nnz_int8_portable;
+    if (!nnz_int8_vnni_allowed()) return &nnz_int8_avx2;
+    if (path == NNZ_PATH_AVX512 && nnz_cpu_has_vnni()) return &nnz_int8_avx512vnni;
+    return nnz_cpu_has_avxvnni() ? &nnz_int8_avxvnni : &nnz_int8_avx2;
 #endif
     return &nnz_int8_portable;
 }

@@ -1,7 +1,9 @@
 /* int8 kernels, AVX2 path (also the avx512 path's int8 kernels on a CPU without VNNI):
  * u8 and s8 widened to int16, then vpmaddwd (two exact 16x16->32 products per lane; not
- * vpmaddubsw, which saturates 255*127*2 to int16).  Every function carries the target
- * attribute. */
+ * vpmaddubsw, which saturates 255*127*2 to int16).  On a CPU with AVX-VNNI the same packed
+ * panels go through vpdpbusd on ymm instead (nnz_int8_avxvnni, at the end: four exact u8 x s8
+ * products and the int32 sum per lane, one instruction for 8 columns x 4 k).  Every function
+ * carries the target attribute. */
 #if defined(__x86_64__)
 #include "nnz_int8.h"
 #include <immintrin.h>
@@ -302,6 +304,187 @@ const nnz_int8_ops nnz_int8_avx2 = {
     .quantize = quantize2,
     .gemm = gemm2,
     .conv = conv2,
+};
+
+/* ---------------------------------------------------------------------------------------
+ * AVX-VNNI: vpdpbusd on ymm over the same panels (8 columns x 4 k = 32 bytes per group)
+ * --------------------------------------------------------------------------------------- */
+
+#define TV __attribute__((target("avx2,fma,avxvnni")))
+
+/* Rows per tile: 12 accumulators, the group's weights and one broadcast of the 16 ymm. */
+#define MRV 12
+
+/* mr rows x 8 columns (ncols valid): gemm_tile2 with one vpdpbusd per row and group. */
+TV INL void gemm_tilev(const int mr, const nnz_i8_gemm_args *p, const uint8_t *q, const int8_t *b, ptrdiff_t gs,
+                       int i0, int n0, int ncols) {
+    __m256i acc[MRV];
+    const ptrdiff_t ldq = p->ldq;
+    const int K = p->K, gfull = K / 4, tail = K % 4;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) acc[r] = _mm256_setzero_si256();
+    const uint8_t *a = q;
+    for (int g = 0; g < gfull; g++) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)b);
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < mr; r++)
+            acc[r] = _mm256_dpbusd_avx_epi32(acc[r], _mm256_set1_epi32(nnz_i8_load4(a + r * ldq)), w);
+        a += 4;
+        b += gs;
+    }
+    if (tail) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)b);
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < mr; r++)
+            acc[r] = _mm256_dpbusd_avx_epi32(acc[r], _mm256_set1_epi32(nnz_i8_load_tail(a + r * ldq, tail)), w);
+    }
+    __m256i mk = lane_mask8(ncols);
+    __m256i cs = _mm256_maskload_epi32(p->colsum + n0, mk);
+    __m256 sc = _mm256_maskload_ps(p->scales + n0, mk);
+    __m256 bias = p->bias ? _mm256_maskload_ps(p->bias + n0, mk) : _mm256_setzero_ps();
+    const int relu = p->act == NNZ_ACT_RELU;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) {
+        __m256i zc = _mm256_mullo_epi32(_mm256_set1_epi32(p->zp[i0 + r]), cs);
+        __m256 m = _mm256_mul_ps(sc, _mm256_set1_ps(p->r[i0 + r]));
+        float *c = p->C + (ptrdiff_t)(i0 + r) * p->ldc + n0;
+        store8(c, epi8(acc[r], zc, m, bias, relu), ncols, mk);
+        if (p->act_fn) p->act_fn(c, c, (size_t)(ncols < 8 ? ncols : 8));
+    }
+}
+
+static inline int gemm_mcv(int K) {
+    int mc = (256 * 1024) / (K > 0 ? K : 1) / MRV * MRV;
+    return mc < MRV ? MRV : mc > 960 ? 960 : mc;
+}
+
+TV static void gemmv(const nnz_i8_gemm_args *p) {
+    const int Kg = (p->K + 3) / 4, mcb = gemm_mcv(p->K);
+    for (int ic = 0; ic < p->M; ic += mcb) {
+        int i1 = ic + mcb < p->M ? ic + mcb : p->M;
+        for (int col0 = 0; col0 < p->N; col0 += NNZ_I8_NP) {
+            int wp = nnz_i8_panel_width(p->N, col0);
+            const int8_t *panel = p->w + (size_t)col0 * Kg * 4;
+            ptrdiff_t gs = (ptrdiff_t)wp * 4;
+            for (int j0 = 0; j0 < wp; j0 += 8) {
+                int n0 = col0 + j0, ncols = p->N - n0 < 8 ? p->N - n0 : 8;
+                if (ncols <= 0) break;
+                const int8_t *b = panel + j0 * 4;
+                int i = ic;
+                for (; i + MRV <= i1; i += MRV) gemm_tilev(MRV, p, p->q + (ptrdiff_t)i * p->ldq, b, gs, i, n0, ncols);
+                const uint8_t *qi = p->q + (ptrdiff_t)i * p->ldq;
+                switch (i1 - i) {
+                case 1: gemm_tilev(1, p, qi, b, gs, i, n0, ncols); break;
+                case 2: gemm_tilev(2, p, qi, b, gs, i, n0, ncols); break;
+                case 3: gemm_tilev(3, p, qi, b, gs, i, n0, ncols); break;
+                case 4: gemm_tilev(4, p, qi, b, gs, i, n0, ncols); break;
+                case 5: gemm_tilev(5, p, qi, b, gs, i, n0, ncols); break;
+                case 6: gemm_tilev(6, p, qi, b, gs, i, n0, ncols); break;
+                case 7: gemm_tilev(7, p, qi, b, gs, i, n0, ncols); break;
+                case 8: gemm_tilev(8, p, qi, b, gs, i, n0, ncols); break;
+                case 9: gemm_tilev(9, p, qi, b, gs, i, n0, ncols); break;
+                case 10: gemm_tilev(10, p, qi, b, gs, i, n0, ncols); break;
+                case 11: gemm_tilev(11, p, qi, b, gs, i, n0, ncols); break;
+                default: break;
+                }
+            }
+        }
+    }
+}
+
+/* conv_tile2 with vpdpbusd (the same reads: a partial last group by a 4-byte load unless
+ * `exact`). */
+TV INL void conv_tilev(const int mr, const nnz_i8_conv_args *p, const uint8_t *a, const int8_t *b, ptrdiff_t gs,
+                       int exact, __m256i zc, __m256 m, __m256 bias, int ncols, __m256i mk, float *c) {
+    __m256i acc[MRV];
+    const ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC, in_rs = p->in_rs;
+    const int kwc = p->kw * p->inC, gfull = kwc / 4, tail = kwc % 4, kh = p->kh;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) acc[r] = _mm256_setzero_si256();
+    for (int i = 0; i < kh; i++) {
+        const uint8_t *ai = a + i * in_rs;
+        for (int g = 0; g < gfull; g++) {
+            __m256i w = _mm256_loadu_si256((const __m256i *)b);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < mr; r++)
+                acc[r] = _mm256_dpbusd_avx_epi32(acc[r], _mm256_set1_epi32(nnz_i8_load4(ai + r * rsa + 4 * g)), w);
+            b += gs;
+        }
+        if (tail) {
+            __m256i w = _mm256_loadu_si256((const __m256i *)b);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < mr; r++) {
+                const uint8_t *x = ai + r * rsa + 4 * gfull;
+                int32_t four = exact ? nnz_i8_load_tail(x, tail) : nnz_i8_load4(x);
+                acc[r] = _mm256_dpbusd_avx_epi32(acc[r], _mm256_set1_epi32(four), w);
+            }
+            b += gs;
+        }
+    }
+    const int relu = p->act == NNZ_ACT_RELU;
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < mr; r++) store8(c + r * p->outC, epi8(acc[r], zc, m, bias, relu), ncols, mk);
+}
+
+TV static void convv(const nnz_i8_conv_args *p) {
+    const int Kg = p->kh * ((p->kw * p->inC + 3) / 4), kwc = p->kw * p->inC;
+    const ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
+    const int nch = (p->outW + MRV - 1) / MRV;
+    const uintptr_t lim = (uintptr_t)(p->in + ((ptrdiff_t)(p->outH - 1) * p->sh + p->kh - 1) * p->in_rs +
+                                      (ptrdiff_t)(p->outW - 1) * rsa + kwc - 1);
+    const ptrdiff_t tail_off = (ptrdiff_t)(p->kh - 1) * p->in_rs + kwc / 4 * 4;
+    for (int col0 = 0; col0 < p->outC; col0 += NNZ_I8_NP) {
+        int wp = nnz_i8_panel_width(p->outC, col0);
+        const int8_t *panel = p->w + (size_t)col0 * Kg * 4;
+        ptrdiff_t gs = (ptrdiff_t)wp * 4;
+        for (int j0 = 0; j0 < wp; j0 += 8) {
+            int n0 = col0 + j0, ncols = p->outC - n0 < 8 ? p->outC - n0 : 8;
+            if (ncols <= 0) break;
+            __m256i mk = lane_mask8(ncols);
+            __m256i zc = _mm256_mullo_epi32(_mm256_set1_epi32(p->zp), _mm256_maskload_epi32(p->colsum + n0, mk));
+            __m256 m = _mm256_mul_ps(_mm256_maskload_ps(p->scales + n0, mk), _mm256_set1_ps(p->r));
+            __m256 bias = p->bias ? _mm256_maskload_ps(p->bias + n0, mk) : _mm256_setzero_ps();
+            const int8_t *b = panel + j0 * 4;
+            for (int oh = 0; oh < p->outH; oh++) {
+                const uint8_t *arow = p->in + (ptrdiff_t)oh * p->sh * p->in_rs;
+                float *crow = p->out + (ptrdiff_t)oh * p->out_rs + n0;
+                for (int ch = 0; ch < nch; ch++) {
+                    int ow0 = p->outW * ch / nch, np = p->outW * (ch + 1) / nch - ow0;
+                    const uint8_t *a = arow + ow0 * rsa;
+                    float *c = crow + (ptrdiff_t)ow0 * p->outC;
+                    int exact = kwc % 4 && (uintptr_t)(a + (np - 1) * rsa + tail_off) + 3 > lim;
+                    switch (np) {
+                    case 1: conv_tilev(1, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 2: conv_tilev(2, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 3: conv_tilev(3, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 4: conv_tilev(4, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 5: conv_tilev(5, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 6: conv_tilev(6, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 7: conv_tilev(7, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 8: conv_tilev(8, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 9: conv_tilev(9, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 10: conv_tilev(10, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 11: conv_tilev(11, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    case 12: conv_tilev(12, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+                    default: break;
+                    }
+                }
+            }
+        }
+    }
+    if (p->act_fn)
+        for (int oh = 0; oh < p->outH; oh++) {
+            float *row = p->out + (ptrdiff_t)oh * p->out_rs;
+            p->act_fn(row, row, (size_t)p->outW * p->outC);
+        }
+}
+
+const nnz_int8_ops nnz_int8_avxvnni = {
+    .name = "avx-vnni",
+    .minmax = minmax2,
+    .quantize = quantize2,
+    .gemm = gemmv,
+    .conv = convv,
 };
 
 #endif /* __x86_64__ */

@@ -115,6 +115,7 @@ typedef struct {
 extern const nnz_int8_ops nnz_int8_portable;
 #if defined(__x86_64__)
 extern const nnz_int8_ops nnz_int8_avx2;
+extern const nnz_int8_ops nnz_int8_avxvnni;
 extern const nnz_int8_ops nnz_int8_avx512vnni;
 #endif
 

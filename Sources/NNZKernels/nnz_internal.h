@@ -150,7 +150,8 @@ extern const nnz_path_ops nnz_ops_avx512;
 /* Active path table (cached dispatch). */
 const nnz_path_ops *nnz_active_ops(void);
 
-/* 1 if the CPU has AVX-512 F, VL, BW and VNNI (the avx512 path's int8 kernels), else 0. */
-int nnz_cpu_has_vnni(void);
+
+/* 0 when nnz_int8_force_vnni(0) or NNZ_INT8_VNNI=0 turned the VNNI kernels off, else 1. */
+int nnz_int8_vnni_allowed(void);
 
 #endif

@@ -178,19 +178,34 @@ static void ref_conv(int C, int H, int W, const float *img, int outC, int kh, in
  * Paths
  * --------------------------------------------------------------------------------------- */
 
-static const int all_paths[] = {NNZ_PATH_PORTABLE, NNZ_PATH_AVX2, NNZ_PATH_AVX512};
+/* Each path with the VNNI kernels allowed, then not: portable, avx2 (avx-vnni where the CPU
+ * has it), avx2 (vpmaddwd), avx512 (avx512-vnni), avx512 without VNNI (vpmaddwd). */
+static const int all_paths[] = {NNZ_PATH_PORTABLE, NNZ_PATH_AVX2, NNZ_PATH_AVX2, NNZ_PATH_AVX512, NNZ_PATH_AVX512};
+static const int all_vnni[] = {1, 1, 0, 1, 0};
 static const char *act_names[] = {"none", "relu", "sigmoid", "tanh"};
 
-/* Forces each supported path in turn; returns 0 when done. */
+/* Forces each supported path and int8 kernel in turn (a kernel already visited is skipped);
+ * returns 0 when done. */
 static int next_path(int *idx) {
-    while (*idx < 3) {
-        int p = all_paths[(*idx)++];
-        if (nnz_kernels_path_supported(p)) {
-            nnz_kernels_force_path(p);
-            return 1;
+    while (*idx < 5) {
+        int i = (*idx)++, p = all_paths[i];
+        if (!nnz_kernels_path_supported(p)) continue;
+        nnz_kernels_force_path(p);
+        nnz_int8_force_vnni(all_vnni[i]);
+        const char *name = nnz_int8_kernel_name();
+        int seen = 0;
+        for (int j = 0; j < i; j++) {
+            if (!nnz_kernels_path_supported(all_paths[j])) continue;
+            nnz_kernels_force_path(all_paths[j]);
+            nnz_int8_force_vnni(all_vnni[j]);
+            if (all_paths[j] == p && strcmp(nnz_int8_kernel_name(), name) == 0) seen = 1;
         }
+        nnz_kernels_force_path(p);
+        nnz_int8_force_vnni(all_vnni[i]);
+        if (!seen) return 1;
     }
     nnz_kernels_force_path(NNZ_PATH_AUTO);
+    nnz_int8_force_vnni(1);
     return 0;
 }
 
@@ -798,11 +813,8 @@ int main(int argc, char **argv) {
     test_gemm();
     test_conv();
     printf("int8 kernels: %d checks, %d failures (paths:", checks, failures);
-    for (int i = 0; i < 3; i++)
-        if (nnz_kernels_path_supported(all_paths[i])) {
-            nnz_kernels_force_path(all_paths[i]);
-            printf(" %s/%s", nnz_kernels_path(), nnz_int8_kernel_name());
-        }
+    int idx = 0;
+    while (next_path(&idx)) printf(" %s/%s", nnz_kernels_path(), nnz_int8_kernel_name());
     printf(")\n");
     return failures ? 1 : 0;
 }

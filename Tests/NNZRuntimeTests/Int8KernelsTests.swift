@@ -6,22 +6,53 @@ import XCTest
 /// every kernel path the CPU has, bit for bit against a naive reference written here from the
 /// design's arithmetic (int64 sums; for sigmoid / tanh the path's own fp32 function applied to
 /// the reference's pre-activation values).
-final class Int8KernelsTests: XCTestCase {
-    static let paths = [(NNZ_PATH_PORTABLE, "portable"), (NNZ_PATH_AVX2, "avx2"), (NNZ_PATH_AVX512, "avx512")]
-        .filter { nnz_kernels_path_supported(Int32($0.0)) != 0 }
+/// Every int8 kernel this CPU can run, as (path id, VNNI allowed, "path/kernel"): each path with
+/// the VNNI kernels allowed, then not (avx2/avx-vnni, avx2/avx2, avx512/avx512-vnni,
+/// avx512/avx2 on a CPU with both VNNI kinds), a kernel already listed for its path left out.
+/// Forcing one is `nnz_kernels_force_path(id)` + `nnz_int8_force_vnni(vnni)`.
+let int8KernelChoices: [(path: Int32, vnni: Int32, name: String)] = {
+    defer { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)); nnz_int8_force_vnni(1) }
+    var choices: [(path: Int32, vnni: Int32, name: String)] = []
+    for (path, vnni) in [(NNZ_PATH_PORTABLE, 1), (NNZ_PATH_AVX2, 1), (NNZ_PATH_AVX2, 0), (NNZ_PATH_AVX512, 1), (NNZ_PATH_AVX512, 0)]
+    where nnz_kernels_path_supported(Int32(path)) != 0 {
+        nnz_kernels_force_path(Int32(path))
+        nnz_int8_force_vnni(Int32(vnni))
+        let name = "\(Kernels.path)/\(Kernels.int8Path)"
+        if !choices.contains(where: { $0.name == name }) { choices.append((Int32(path), Int32(vnni), name)) }
+    }
+    return choices
+}()
 
-    /// Runs `body` once per supported path (forced), checking the int8 kernel each one uses.
+/// Forces one of ``int8KernelChoices``.
+func useInt8Kernels(_ choice: (path: Int32, vnni: Int32, name: String)) {
+    nnz_kernels_force_path(choice.path)
+    nnz_int8_force_vnni(choice.vnni)
+}
+
+final class Int8KernelsTests: XCTestCase {
+    /// Runs `body` once per int8 kernel of every supported path (forced), checking which
+    /// kernel each choice uses.
     func forEachPath(_ body: (String) throws -> Void) rethrows {
-        defer { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)) }
-        for (id, name) in Self.paths {
-            nnz_kernels_force_path(Int32(id))
-            XCTAssertEqual(Kernels.path, name)
-            switch name {
-            case "avx512": XCTAssertTrue(["avx512-vnni", "avx2"].contains(Kernels.int8Path), Kernels.int8Path)
-            default: XCTAssertEqual(Kernels.int8Path, name)
+        defer { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)); nnz_int8_force_vnni(1) }
+        for choice in int8KernelChoices {
+            useInt8Kernels(choice)
+            XCTAssertEqual(choice.name, "\(Kernels.path)/\(Kernels.int8Path)")
+            switch Kernels.path {
+            case "avx512": XCTAssertTrue(["avx512-vnni", "avx-vnni", "avx2"].contains(Kernels.int8Path), Kernels.int8Path)
+            case "avx2": XCTAssertTrue(["avx-vnni", "avx2"].contains(Kernels.int8Path), Kernels.int8Path)
+            default: XCTAssertEqual(Kernels.int8Path, "portable")
             }
-            try body(name)
+            try body(Kernels.path)
         }
+    }
+
+    /// Every kernel the CPU has is tested: both VNNI kinds where the CPU reports them.
+    func testTheChoicesCoverEveryInt8KernelOfThisCPU() {
+        let names = int8KernelChoices.map(\.name)
+        XCTAssertTrue(names.contains("portable/portable"))
+        if nnz_kernels_path_supported(Int32(NNZ_PATH_AVX2)) != 0 { XCTAssertTrue(names.contains("avx2/avx2"), "\(names)") }
+        if nnz_cpu_has_avxvnni() != 0 { XCTAssertTrue(names.contains("avx2/avx-vnni"), "\(names)") }
+        if nnz_cpu_has_vnni() != 0 { XCTAssertTrue(names.contains("avx512/avx512-vnni"), "\(names)") }
     }
 
     // MARK: reference

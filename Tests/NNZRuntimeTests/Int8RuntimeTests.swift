@@ -7,10 +7,10 @@ import XCTest
 /// The runtime's int8 layers (FORMAT.md §4 "int8 layers at inference") against the Python
 /// reference bit for bit, and the same bits on every kernel path, batch size and thread split.
 final class Int8RuntimeTests: XCTestCase {
-    let paths = [(NNZ_PATH_PORTABLE, "portable"), (NNZ_PATH_AVX2, "avx2"), (NNZ_PATH_AVX512, "avx512")]
-        .filter { nnz_kernels_path_supported(Int32($0.0)) != 0 }
+    /// Every int8 kernel of every path this CPU has (``int8KernelChoices``).
+    let paths = int8KernelChoices
 
-    override func tearDown() { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)) }
+    override func tearDown() { nnz_kernels_force_path(Int32(NNZ_PATH_AUTO)); nnz_int8_force_vnni(1) }
 
     func int8Fixtures() throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: RuntimeRepo.models).filter { $0.hasSuffix(".nnz") }.sorted()
@@ -33,8 +33,9 @@ final class Int8RuntimeTests: XCTestCase {
         let input = try readNumericCSV(RuntimeRepo.models + "/int8_exact.input.csv")
         let expected = try readNumericCSV(RuntimeRepo.models + "/int8_exact.expected.csv")
         XCTAssertEqual(input.rows.count, 16)
-        for (id, name) in paths {
-            nnz_kernels_force_path(Int32(id))
+        for choice in paths {
+            useInt8Kernels(choice)
+            let name = choice.name
             let outputs = try model.predict(rows: input.rows)
             for (row, (got, want)) in zip(outputs, expected.rows).enumerated() {
                 XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "row \(row) on \(name): \(got) vs \(want)")
@@ -54,15 +55,16 @@ final class Int8RuntimeTests: XCTestCase {
             var rows = try readNumericCSV(RuntimeRepo.models + "/\(stem).input.csv").rows
             while rows.count < 300 { rows += rows.map { $0.map { $0 * 1.5 - 0.25 } } }   // more rows than one int8 block
             var reference: [[UInt32]]?
-            for (id, pathName) in paths {
-                nnz_kernels_force_path(Int32(id))
+            for choice in paths {
+                useInt8Kernels(choice)
+                let pathName = choice.name
                 let batch = try model.predict(rows: rows).map { $0.map(\.bitPattern) }
                 let split = try model.predict(rows: rows, threads: 2).map { $0.map(\.bitPattern) }
                 let single = try rows.prefix(20).map { try model.predict($0).map(\.bitPattern) }
                 XCTAssertEqual(differingRows(batch, split), [], "\(name) on \(pathName): batch vs two threads")
                 XCTAssertEqual(differingRows(Array(batch.prefix(20)), single), [], "\(name) on \(pathName): batch vs one row at a time")
                 if let reference {
-                    XCTAssertEqual(differingRows(batch, reference), [], "\(name) on \(pathName) vs \(paths[0].1)")
+                    XCTAssertEqual(differingRows(batch, reference), [], "\(name) on \(pathName) vs \(paths[0].name)")
                 } else {
                     reference = batch
                 }

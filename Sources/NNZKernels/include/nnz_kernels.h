@@ -302,14 +302,29 @@ void nnz_nhwc_to_nchw(int C, int H, int W, const float *src, ptrdiff_t src_rs, f
  * acc is exact as long as K <= 66311 (255*127*K < 2^31), which the format enforces.
  * Integer sums do not depend on their order, so all three paths give the same bits for
  * NONE and RELU (and for SIGMOID / TANH, the fp32 path's function of the same bits).
- * Kernels: the avx512 path uses AVX-512 VNNI (vpdpbusd) when the CPU has avx512vnni and
- * avx512bw, else the avx2 int8 kernels; avx2 widens to int16 (vpmaddwd); portable is plain C.
- * NNZ_KERNELS / nnz_kernels_force_path select them with the fp32 kernels.
+ * Kernels: the avx512 path uses AVX-512 VNNI (vpdpbusd on zmm) when the CPU has avx512vnni
+ * and avx512bw; the avx2 path (and the avx512 path without AVX-512 VNNI) uses AVX-VNNI
+ * (vpdpbusd on ymm) when the CPU has avxvnni, else the avx2 int8 kernels, which widen to
+ * int16 (vpmaddwd: exact, unlike vpmaddubsw, whose int16 sums saturate); portable is plain C.
+ * NNZ_KERNELS / nnz_kernels_force_path select them with the fp32 kernels; nnz_int8_force_vnni
+ * (or NNZ_INT8_VNNI=0) turns the VNNI kernels off.
  * ------------------------------------------------------------------------------------------ */
 
-/** Name of the int8 kernels in use: "avx512-vnni", "avx2" or "portable" (the avx512 path on
- *  a CPU without VNNI reports "avx2"). */
+/** Name of the int8 kernels in use: "avx512-vnni", "avx-vnni", "avx2" or "portable" (the
+ *  avx512 path on a CPU without AVX-512 VNNI reports "avx-vnni" or "avx2"). */
 const char *nnz_int8_kernel_name(void);
+
+/** 1 (the default): int8 layers use the VNNI kernels where the CPU has them; 0: never (the
+ *  avx2 vpmaddwd kernels on the avx2 and avx512 paths). The environment variable
+ *  NNZ_INT8_VNNI=0 gives 0 from the start. All choices compute the same bits; tests and
+ *  benchmarks compare them. */
+void nnz_int8_force_vnni(int on);
+
+/** 1 if the CPU has AVX-512 F, VL, BW and VNNI (the avx512 path's int8 kernels), else 0. */
+int nnz_cpu_has_vnni(void);
+
+/** 1 if the CPU has AVX2, FMA and AVX-VNNI (vpdpbusd on ymm: the avx2 path's VNNI kernels). */
+int nnz_cpu_has_avxvnni(void);
 
 /**
  * Quantize M rows of K floats (row i at x + i*ldx) to u8, each with its own scale r[i] and
