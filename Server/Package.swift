@@ -51,6 +51,8 @@ let package = Package(
                 "NNZServe",
                 .product(name: "NNZRuntime", package: "nnz"),
                 .product(name: "NNZFormat", package: "nnz"),
+                .product(name: "NNZCSV", package: "nnz"),
+                .product(name: "NNZScoring", package: "nnz"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
