@@ -49,6 +49,7 @@ let package = Package(
             name: "NNZServeTests",
             dependencies: [
                 "NNZServe",
+                "nnzserve",
                 .product(name: "NNZRuntime", package: "nnz"),
                 .product(name: "NNZFormat", package: "nnz"),
                 .product(name: "NNZCSV", package: "nnz"),

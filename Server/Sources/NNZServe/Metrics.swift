@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics, recorded through the swift-metrics API into this server's
 /// own registry (not the process-wide `MetricsSystem`, so several servers, such as tests,
@@ -30,18 +31,38 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
     }
 
+    struct RequestKey: Hashable { let endpoint: String; let status: Int }
+    /// Metric objects made once per label set (a lookup in the registry per request costs more).
+    private let requestMetrics = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let batchMetrics = Mutex<[String: (CoreMetrics.Recorder, CoreMetrics.Counter)]>([:])
+
     func request(endpoint: String, status: Int, nanoseconds: Int64) {
-        Counter(label: "nnzserve_requests_total", dimensions: [("endpoint", endpoint), ("status", String(status))], factory: factory).increment()
-        Timer(label: "nnzserve_request_duration_seconds", dimensions: [("endpoint", endpoint)], factory: factory).recordNanoseconds(nanoseconds)
+        let key = RequestKey(endpoint: endpoint, status: status)
+        let (counter, timer) = requestMetrics.withLock { cache in
+            if let made = cache[key] { return made }
+            let made = (CoreMetrics.Counter(label: "nnzserve_requests_total", dimensions: [("endpoint", endpoint), ("status", String(status))], factory: factory),
+                        CoreMetrics.Timer(label: "nnzserve_request_duration_seconds", dimensions: [("endpoint", endpoint)], factory: factory))
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(nanoseconds)
     }
 
     func batch(model: String, rows: Int) {
-        Recorder(label: "nnzserve_batch_rows", dimensions: [("model", model)], aggregate: true, factory: factory).record(rows)
-        Counter(label: "nnzserve_rows_scored_total", dimensions: [("model", model)], factory: factory).increment(by: rows)
+        let (recorder, counter) = batchMetrics.withLock { cache in
+            if let made = cache[model] { return made }
+            let made = (CoreMetrics.Recorder(label: "nnzserve_batch_rows", dimensions: [("model", model)], aggregate: true, factory: factory),
+                        CoreMetrics.Counter(label: "nnzserve_rows_scored_total", dimensions: [("model", model)], factory: factory))
+            cache[model] = made
+            return made
+        }
+        recorder.record(rows)
+        counter.increment(by: rows)
     }
 
     func reload(model: String, ok: Bool) {
-        Counter(label: "nnzserve_model_reloads_total", dimensions: [("model", model), ("result", ok ? "ok" : "failed")], factory: factory).increment()
+        CoreMetrics.Counter(label: "nnzserve_model_reloads_total", dimensions: [("model", model), ("result", ok ? "ok" : "failed")], factory: factory).increment()
     }
 
     /// The Prometheus text exposition of every metric.

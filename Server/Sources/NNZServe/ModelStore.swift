@@ -13,6 +13,8 @@ public final class ServedModel: Sendable {
     let fileBytes: Int
     /// Pre-encoded pieces of the JSON answers.
     let encoding: AnswerEncoding
+    /// Feature name → input position, for `instances`.
+    let featureIndex: [String: Int]?
     /// Load generation: 1 at start, +1 per successful reload.
     public let generation: Int
     let loadedAt: Date
@@ -50,6 +52,7 @@ public final class ServedModel: Sendable {
         layerOutputShapes = validated.layerOutputShapes
         selfTest = report
         encoding = AnswerEncoding(model: model)
+        featureIndex = JSONRowsParser.index(model.featureNames)
     }
 
     /// What `GET /v1/models/{name}` answers: the model's interface and contents (built from the

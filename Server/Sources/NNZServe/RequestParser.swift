@@ -37,13 +37,17 @@ struct JSONRowsParser {
         self.maxRows = maxRows
     }
 
-    static func parse(_ body: [UInt8], width: Int, featureNames: [String]?, maxRows: Int = .max) throws(RequestError) -> ParsedRows {
-        var index: [String: Int]?
-        if let featureNames {
-            var map: [String: Int] = [:]
-            for (i, name) in featureNames.enumerated() where map[name] == nil { map[name] = i }
-            index = map
-        }
+    /// Feature name → input position (the first of duplicate names).
+    static func index(_ featureNames: [String]?) -> [String: Int]? {
+        guard let featureNames else { return nil }
+        var map: [String: Int] = [:]
+        for (i, name) in featureNames.enumerated() where map[name] == nil { map[name] = i }
+        return map
+    }
+
+    static func parse(_ body: [UInt8], width: Int, featureNames: [String]?, featureIndex: [String: Int]? = nil,
+                      maxRows: Int = .max) throws(RequestError) -> ParsedRows {
+        let index = featureIndex ?? Self.index(featureNames)
         return try body.withUnsafeBufferPointer { (buffer) throws(RequestError) in
             var parser = JSONRowsParser(bytes: buffer, width: width, featureIndex: index, featureNames: featureNames ?? [], maxRows: maxRows)
             return try parser.parseDocument()
