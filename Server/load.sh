@@ -74,6 +74,8 @@ wait_up() {  # url, seconds
 NNZ_PID=$!
 PIDS+=("$NNZ_PID")
 wait_up "http://127.0.0.1:$PORT_NNZ/healthz" 20
+# Not some other server already on the port: ours must still run.
+kill -0 "$NNZ_PID" 2>/dev/null || { echo "load.sh: nnzserve exited: $(cat "$WORK/nnzserve.log")" >&2; exit 1; }
 
 if [ "$PYTHON" = 1 ]; then
   if [ -z "${ONNX:-}" ]; then
