@@ -10,6 +10,12 @@ struct ColumnSelection {
     /// Output names of the kept columns: their header names, or `column<N>` without a header.
     let keptNames: [String]
 
+    /// The header rule: without `--header` / `--no-header`, a first record is a header when
+    /// it is not all numbers.
+    static func looksLikeHeader(_ record: [String]) -> Bool {
+        !record.allSatisfy { FloatParser.parse($0) != nil }
+    }
+
     /// Maps the columns of an input whose first record has `fieldCount` fields (and is the
     /// `header`, when there is one).
     init(model: Model, keep: [String], fieldCount: Int, header: [String]?, inputName: String, line: Int) throws(ScoringError) {

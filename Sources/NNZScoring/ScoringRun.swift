@@ -29,7 +29,7 @@ struct ScoringRun {
         guard let first else {
             throw ScoringError(.badData, "\(reader.name): empty input, expected a header line or rows of \(model.inputWidth) numbers")
         }
-        let hasHeader = options.header ?? !first.allSatisfy { FloatParser.parse($0) != nil }
+        let hasHeader = options.header ?? ColumnSelection.looksLikeHeader(first)
         let columns = try ColumnSelection(model: model, keep: options.keep, fieldCount: first.count,
                                           header: hasHeader ? first : nil, inputName: reader.name, line: reader.line)
         let formatter = RowFormatter(model: model, format: options.format, topK: options.topK,
@@ -54,20 +54,9 @@ struct ScoringRun {
     /// Scores the reader's current record (the first one, when there is no header).
     mutating func scoreCurrentRecord(columns: ColumnSelection, formatter: RowFormatter, into out: CSVWriter) throws(CSVError) {
         var row = [Float](repeating: 0, count: model.inputWidth)
-        let fieldCount = columns.features.fieldCount
         do throws(CSVError) {
-            guard reader.fieldCount == fieldCount else {
-                throw CSVError(kind: .raggedRow(expected: fieldCount, found: reader.fieldCount), path: reader.name,
-                               line: reader.line, column: min(reader.fieldCount, fieldCount) + 1, byteOffset: reader.recordOffset,
-                               message: "found \(reader.fieldCount) fields, expected \(fieldCount)")
-            }
-            for (column, destination) in columns.features.destinations.enumerated() where destination >= 0 {
-                let value = try reader.floatValue(at: column)
-                guard value.isFinite else {
-                    throw CSVError(kind: .invalidNumber, path: reader.name, line: reader.line, column: column + 1,
-                                   byteOffset: reader.recordOffset, message: "found \(value), expected a finite number")
-                }
-                row[Int(destination)] = value
+            try row.withUnsafeMutableBufferPointer { (values) throws(CSVError) in
+                try Self.parseCurrentRecord(reader, columns: columns, into: values.baseAddress!)
             }
             for column in columns.kept { _ = try reader.string(at: column) }  // UTF-8 check
         } catch {
@@ -80,6 +69,26 @@ struct ScoringRun {
             try formatter.writeRow(values, kept: kept, to: out)
         }
         summary.rowsScored += 1
+    }
+
+    /// Parses the reader's current record into one model input row at `row` (placed by the
+    /// column map): it must have the header's field count, and every feature cell must be a
+    /// finite number.
+    static func parseCurrentRecord(_ reader: CSVReader, columns: ColumnSelection, into row: UnsafeMutablePointer<Float>) throws(CSVError) {
+        let fieldCount = columns.features.fieldCount
+        guard reader.fieldCount == fieldCount else {
+            throw CSVError(kind: .raggedRow(expected: fieldCount, found: reader.fieldCount), path: reader.name,
+                           line: reader.line, column: min(reader.fieldCount, fieldCount) + 1, byteOffset: reader.recordOffset,
+                           message: "found \(reader.fieldCount) fields, expected \(fieldCount)")
+        }
+        for (column, destination) in columns.features.destinations.enumerated() where destination >= 0 {
+            let value = try reader.floatValue(at: column)
+            guard value.isFinite else {
+                throw CSVError(kind: .invalidNumber, path: reader.name, line: reader.line, column: column + 1,
+                               byteOffset: reader.recordOffset, message: "found \(value), expected a finite number")
+            }
+            row[Int(destination)] = value
+        }
     }
 
     /// A bad row: reported and skipped with `skipBadRows`, otherwise the end of the run.
