@@ -11,7 +11,9 @@
 #   Tools/build-static.sh [OUTPUT] [--chroot]      (OUTPUT defaults to .build-static/nninfer-static)
 #
 # The build takes about a minute on 2 cores (release, its own scratch path .build-static) and
-# runs under /tmp/nnz-build.lock like every build on this machine. Exits non-zero, saying why,
+# runs under `flock /tmp/nnz-build.lock` like every build on this machine; NNZ_BUILD_LOCK=FILE
+# picks another lock file, NNZ_BUILD_LOCK= (empty) none (.ci/run: its other builds take none,
+# and a caller already holding the lock would wait on itself). Exits non-zero, saying why,
 # when any check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ chroot_check=0
 for arg in "$@"; do
     case "$arg" in
         --chroot) chroot_check=1 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         -*) echo "build-static.sh: unknown option $arg (try --help)" >&2; exit 64 ;;
         *) out="$arg" ;;
     esac
@@ -31,8 +33,12 @@ fail() { echo "build-static.sh: FAIL: $*" >&2; exit 1; }
 
 echo "== swift build -c release --product nninfer --static-swift-stdlib --scratch-path .build-static"
 start=$(date +%s)
-flock /tmp/nnz-build.lock swift build -c release --product nninfer --static-swift-stdlib \
-    --scratch-path .build-static
+lock="${NNZ_BUILD_LOCK-/tmp/nnz-build.lock}"
+if [ -n "$lock" ]; then
+    flock "$lock" swift build -c release --product nninfer --static-swift-stdlib --scratch-path .build-static
+else
+    swift build -c release --product nninfer --static-swift-stdlib --scratch-path .build-static
+fi
 echo "   build took $(( $(date +%s) - start )) s"
 
 built=".build-static/release/nninfer"
