@@ -22,6 +22,11 @@ header once: the same bytes as `nninfer MODEL INPUT [nninfer options...]` prints
                    ship the static one (Tools/build-static.sh) to machines without Swift
   --log-level L    Spark's log level (default: OFF: the driver reports every failure itself,
                    nninfer's with the original place, any other with Spark's error; WARN to debug)
+  --input MODE     how tasks read INPUT: `direct` (each task reads its byte range of the file
+                   itself, in 1 MiB blocks: the path must be visible on every executor, as
+                   file:// paths must be for Spark anyway), `text` (Spark's text input, line by
+                   line through Python: any Hadoop path, about 10x slower), or `auto` (default:
+                   direct for a local path or file://, text for hdfs://, s3a://, ...)
   --keep-parts     keep Spark's part files (OUTPUT.parts/) instead of deleting them
 
 nninfer options (passed to every task): --format csv|tsv|jsonl, --top-k K, --batch-size N,
@@ -78,9 +83,10 @@ class Usage(Exception):
 def parse_args(argv):
     """Splits argv into positionals, this script's options and nninfer's options."""
     own = {"master": os.environ.get("SPARK_MASTER", "local[2]"), "partitions": None,
-           "nninfer": None, "log_level": "OFF", "keep_parts": False}
+           "nninfer": None, "log_level": "OFF", "keep_parts": False,
+           "input": "auto"}
     own_values = {"--master": "master", "--partitions": "partitions", "--nninfer": "nninfer",
-                  "--log-level": "log_level"}
+                  "--log-level": "log_level", "--input": "input"}
     positional, passed = [], []
     i = 0
     while i < len(argv):
@@ -114,6 +120,8 @@ def parse_args(argv):
         i += 1
     if len(positional) != 3:
         raise Usage(f"expected MODEL INPUT OUTPUT, got {len(positional)} argument(s)")
+    if own["input"] not in ("auto", "direct", "text"):
+        raise Usage(f"--input is auto, direct or text, got {own['input']!r}")
     if own["partitions"] is not None:
         try:
             own["partitions"] = int(own["partitions"])
@@ -145,34 +153,49 @@ def translate(text, name, first_line):
 class PartitionScorer:
     """Called by mapPartitionsWithIndex on the executors; holds only plain, picklable data."""
 
-    def __init__(self, layout, header, binary_name, model_name, args, drop_output_header, counts):
+    def __init__(self, layout, header, binary_name, model_name, args, drop_output_header, counts,
+                 direct):
+        self.direct = direct            # a directory (str): each partition is a byte range read
+        self.parts = direct             # from the file, its output written to a file in it
         self.layout = layout            # partition -> (file index, file name, index in file)
         self.header = header            # the first file's header line (bytes, no BOM) or None
         self.binary_name = binary_name
         self.model_name = model_name
         self.args = args
         self.drop_output_header = drop_output_header
-        self.counts = counts            # accumulator: {partition: [lines, pre, skip, stderr]}
+        self.counts = counts            # accumulator: {partition: [lines, pre, skip, stderr, lines before]}
 
     def fail(self, info):
         raise RuntimeError(
             f"spark_score task for partition {info['partition']}: {info.get('summary', '')}\n"
             + MARKER + json.dumps(info))
 
-    def __call__(self, partition, lines):
+    def __call__(self, partition, items):
         from pyspark import SparkFiles
         file_index, file_name, local = self.layout[partition]
+        if self.direct:
+            # items: one (path, start, end) byte range of a file this task reads itself.
+            path, start, end = next(items)
+            first, blocks, lines_before = read_range(path, start, end)
+        else:
+            # items: the partition's lines from Spark's text input (no line ends).
+            first = next(items, None)
+            first = None if first is None else first + b"\n"
+            blocks = joined_lines(items)
+            lines_before = None
         first_partition = partition == 0
         pre = skip = 0
-        first = next(lines, None)
         if first is None:
-            self.counts.add({partition: [0, 0, 0, ""]})
+            if self.direct:
+                open(os.path.join(self.parts, f"part-{partition:05d}"), "wb").close()
+            self.counts.add({partition: [0, 0, 0, "", None]})
             return
         pending = [first]
         if self.header is not None and not first_partition:
             if local == 0:
                 # Another file's first line: the same header as the first file's, then dropped.
-                mine = first[3:] if first.startswith(BOM) else first
+                mine = first.rstrip(b"\r\n")
+                mine = mine[3:] if mine.startswith(BOM) else mine
                 if mine != self.header:
                     self.fail({"partition": partition, "kind": "header", "file": file_name,
                                "summary": header_difference(file_name, mine, self.header)})
@@ -182,9 +205,14 @@ class PartitionScorer:
         binary = SparkFiles.get(self.binary_name)
         if not os.access(binary, os.X_OK):
             os.chmod(binary, 0o755)
+        # direct: nninfer writes this partition's part file itself (its output header included;
+        # the driver leaves it out when it joins the parts); text: through Spark's text output.
+        part = open(os.path.join(self.parts, f"part-{partition:05d}"), "wb") if self.direct else None
         proc = subprocess.Popen([binary, SparkFiles.get(self.model_name), "-", *self.args],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stdin=subprocess.PIPE, stdout=part or subprocess.PIPE,
                                 stderr=subprocess.PIPE, bufsize=0)
+        if part:
+            part.close()
         fed = [0]
         errors = []
 
@@ -192,18 +220,13 @@ class PartitionScorer:
             try:
                 if pre:
                     proc.stdin.write(self.header + b"\n")
-                batch = pending
-                count = 0
-                for line in lines:
-                    batch.append(line)
-                    if len(batch) >= 2048:
-                        proc.stdin.write(b"\n".join(batch) + b"\n")
-                        count += len(batch)
-                        batch = []
-                if batch:
-                    proc.stdin.write(b"\n".join(batch) + b"\n")
-                    count += len(batch)
-                fed[0] = count + skip
+                count = len(pending) + skip
+                for block in pending:
+                    proc.stdin.write(block)
+                for block, lines in blocks:
+                    proc.stdin.write(block)
+                    count += lines
+                fed[0] = count
             except BrokenPipeError:
                 pass            # nninfer stopped early (a bad row): its exit code says why
             except Exception as error:   # reading the partition failed
@@ -221,8 +244,8 @@ class PartitionScorer:
         reader.start()
         carry = b""
         drop = self.drop_output_header and not first_partition
-        fd = proc.stdout.fileno()
-        while True:
+        fd = proc.stdout.fileno() if not self.direct else None
+        while fd is not None:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
@@ -235,11 +258,10 @@ class PartitionScorer:
             body = data[:cut]
             if drop:
                 newline = body.find(b"\n")
+                drop = False
                 if newline < 0:
-                    drop = False
                     continue     # this chunk was just the output header
                 body = body[newline + 1:]
-                drop = False
             yield body           # saveAsTextFile adds the final newline back
         if carry:
             yield carry          # (nninfer always ends with a newline; kept for safety)
@@ -248,14 +270,76 @@ class PartitionScorer:
         reader.join()
         if errors:
             raise errors[0]
-        stderr = b"".join(stderr_chunks)
+        stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
+        before = lines_before() if lines_before is not None and (code != 0 or stderr) else None
         if code != 0:
+            summary = stderr.strip()
+            if before is not None:
+                summary = translate(stderr.encode(), file_name, before - pre + skip).decode().strip()
             self.fail({"partition": partition, "kind": "nninfer", "file": file_name,
                        "file_index": file_index, "local": local, "pre": pre, "skip": skip,
-                       "code": code, "stderr": stderr.decode("utf-8", "replace"),
-                       "summary": f"nninfer exited {code} on a slice of {file_name}: "
-                                  + stderr.decode("utf-8", "replace").strip()})
-        self.counts.add({partition: [fed[0], pre, skip, stderr.decode("utf-8", "replace")]})
+                       "code": code, "stderr": stderr, "before": before,
+                       "summary": f"nninfer exited {code} on a slice of {file_name}: " + summary})
+        self.counts.add({partition: [fed[0], pre, skip, stderr, before]})
+
+
+def joined_lines(lines, batch=2048):
+    """Spark's lines as (bytes, line count) blocks, each line ended by a newline."""
+    chunk = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= batch:
+            yield b"\n".join(chunk) + b"\n", len(chunk)
+            chunk = []
+    if chunk:
+        yield b"\n".join(chunk) + b"\n", len(chunk)
+
+
+def read_range(path, start, end):
+    """The lines that begin in bytes [start, end) of path, read straight from the file.
+
+    Returns (first line with its line end or None, an iterator of (block, 0) that follow it,
+    a function counting the lines before the first one). A line belongs to the range its first
+    byte is in, so consecutive ranges cover every line once, like Hadoop's line splits.
+    """
+    f = open(path, "rb")
+    if start > 0:
+        f.seek(start - 1)
+        f.readline()            # through the end of the line that byte start-1 is in
+    pos = f.tell()
+    first = f.readline() if pos < end else b""
+    if not first:
+        f.close()
+        return None, iter(()), lambda: 0
+
+    def blocks():
+        with f:
+            at = f.tell()
+            last = first
+            while at < end:
+                block = f.read(min(1 << 20, end - at))
+                if not block:
+                    return
+                at += len(block)
+                last = block
+                yield block, 0
+            if not last.endswith(b"\n"):
+                tail = f.readline()       # the line that began before end
+                if tail:
+                    yield tail, 0
+
+    def lines_before():
+        count, seen = 0, 0
+        with open(path, "rb") as g:
+            while seen < pos:
+                block = g.read(min(1 << 22, pos - seen))
+                if not block:
+                    break
+                seen += len(block)
+                count += block.count(b"\n")
+        return count
+
+    return first, blocks(), lines_before
 
 
 def header_difference(name, mine, first):
@@ -311,6 +395,11 @@ def probe_header(binary, model, first_line, args, name, output_format):
     return rows == 0 and not proc.stderr
 
 
+def is_local(path):
+    """A path every executor reads as a file (no scheme, or file://)."""
+    return "://" not in path or path.startswith("file://")
+
+
 def count_lines_before(sc, rdd, local):
     """Lines in the partitions of one file's RDD before partition `local` (only on errors)."""
     if local == 0:
@@ -355,16 +444,28 @@ def run(argv):
             passed = passed + ["--delimiter", "\t"]   # what nninfer does for a .tsv file name
         total = sum(size for _, size in files) or 1
         wanted = own["partitions"] or sc.defaultParallelism
-        rdds = []
-        for name, size in files:
+        direct = own["input"] == "direct" or (own["input"] == "auto" and is_local(input_path))
+        rdds, layout, ranges = [], [], []
+        for index, (name, size) in enumerate(files):
             share = max(1, round(wanted * size / total))
-            rdds.append(sc.textFile(name, minPartitions=share, use_unicode=False))
-        layout = []
-        for index, ((name, _), rdd) in enumerate(zip(files, rdds)):
-            layout += [(index, name, local) for local in range(rdd.getNumPartitions())]
+            if direct:
+                # Byte ranges that each task reads itself (every executor sees the path).
+                path = os.path.abspath(name[len("file://"):] if name.startswith("file://") else name)
+                bounds = [size * k // share for k in range(share + 1)]
+                ranges += [(path, bounds[k], bounds[k + 1]) for k in range(share)]
+                layout += [(index, name, local) for local in range(share)]
+            else:
+                rdd = sc.textFile(name, minPartitions=share, use_unicode=False)
+                rdds.append(rdd)
+                layout += [(index, name, local) for local in range(rdd.getNumPartitions())]
 
         first_name = files[0][0]
-        first = rdds[0].take(1)
+        if direct:
+            with open(ranges[0][0], "rb") as f:
+                line = f.readline()
+            first = [line.rstrip(b"\r\n")] if line else []
+        else:
+            first = rdds[0].take(1)
         if not first:
             raise Failure(f"{first_name}: empty input, expected a header line or rows", 65)
         first_line = first[0][3:] if first[0].startswith(BOM) else first[0]
@@ -372,20 +473,26 @@ def run(argv):
         has_header = probe_header(binary, model, first[0], passed, first_name, output_format)
         task_args = header_args + (["--header"] if has_header else ["--no-header"])
 
+        target = os.path.abspath(output if output != "-" else "spark_score-stdout")
+        parts = target + ".parts"
+        if os.path.exists(parts):
+            shutil.rmtree(parts)
+        if direct:
+            os.makedirs(parts)
         sc.addFile(os.path.abspath(binary))
         sc.addFile(os.path.abspath(model))
         counts = sc.accumulator({}, DictMerge())
         scorer = PartitionScorer(layout, first_line if has_header else None,
                                  os.path.basename(binary), os.path.basename(model), task_args,
-                                 output_format != "jsonl", counts)
-        scored = sc.union(rdds).mapPartitionsWithIndex(scorer, preservesPartitioning=True)
+                                 output_format != "jsonl", counts, direct and parts)
+        source = sc.parallelize(ranges, len(ranges)) if direct else sc.union(rdds)
+        scored = source.mapPartitionsWithIndex(scorer, preservesPartitioning=True)
 
-        target = os.path.abspath(output if output != "-" else "spark_score-stdout")
-        parts = target + ".parts"
-        if os.path.exists(parts):
-            shutil.rmtree(parts)
         try:
-            scored.saveAsTextFile("file://" + parts)
+            if direct:
+                scored.count()
+            else:
+                scored.saveAsTextFile("file://" + parts)
         except Exception as error:     # py4j's error carries the task's Python traceback
             shutil.rmtree(parts, ignore_errors=True)
             raise task_failure(sc, rdds, str(error))
@@ -396,8 +503,10 @@ def run(argv):
             raise Failure(f"{parts}: {len(part_files)} part files, expected {len(layout)}", 74)
         sink = sys.stdout.buffer if output == "-" else open(target + ".tmp", "wb")
         try:
-            for part in part_files:
+            for index, part in enumerate(part_files):
                 with open(os.path.join(parts, part), "rb") as f:
+                    if direct and index > 0 and output_format != "jsonl":
+                        f.readline()          # this task's output header
                     shutil.copyfileobj(f, sink, 1 << 20)
             sink.flush()
         finally:
@@ -418,7 +527,9 @@ def task_failure(sc, rdds, text):
     info = json.loads(found.group(1))
     if info["kind"] == "header":
         return Failure("spark_score: " + info["summary"], 65)
-    before = count_lines_before(sc, rdds[info["file_index"]], info["local"])
+    before = info["before"]
+    if before is None:
+        before = count_lines_before(sc, rdds[info["file_index"]], info["local"])
     message = translate(info["stderr"].encode(), info["file"],
                         before - info["pre"] + info["skip"])
     return Failure(message.decode("utf-8", "replace").strip(), info["code"])
@@ -429,9 +540,9 @@ def report_skipped(counts, layout, sc, rdds):
     skipped = 0
     before = {}
     for partition in sorted(counts):
-        lines, pre, skip, stderr = counts[partition]
+        lines, pre, skip, stderr, known = counts[partition]
         file_index, name, local = layout[partition]
-        start = before.get(file_index, 0)
+        start = before.get(file_index, 0) if known is None else known
         before[file_index] = start + lines
         for line in stderr.splitlines():
             total = re.match(r"nninfer: skipped (\d+) bad rows?$", line)
