@@ -11,14 +11,16 @@ used (and shipped to the Spark tasks) is --nninfer, else .build-static/nninfer-s
 
 Checks, on a 200k-row CSV made from Fixtures/data/digits_test.csv (Tools/repeat_rows.py) and
 the shipped digits MLP (Fixtures/trained/digits_mlp.nnz):
-  1. spark_score.py over 5 partitions (--keep id) == `nninfer MODEL INPUT --keep id`;
+  1. spark_score.py over 5 partitions (--keep id) == `nninfer MODEL INPUT --keep id`, with
+     --input direct (tasks read their byte ranges) and --input text (Spark's text input);
   2. the GNU parallel --pipe --keep-order recipe == the same plain run;
-  3. one bad cell in the fourth partition: exit 65 and the driver's error is nninfer's own
+  3. one bad cell in the fourth partition, both input modes: exit 65 and the driver's error is nninfer's own
      message for the whole file (same file, line 150001, column 4), and that line of the
      file is the one holding the bad cell;
   4. a directory of three files, bad cells in two, --skip-bad-rows: the output equals one
      plain run over the files joined, each skipped row reported with its own file and line;
-  5. a directory whose second file has another header: exit 65 naming that file and column.
+  5. a directory whose second file has another header (--input text): exit 65 naming that
+     file and column.
 """
 import os
 import shutil
@@ -106,14 +108,16 @@ def main():
         assert plain.returncode == 0, plain.stderr
         print(f"     plain nninfer: {ROWS} rows in {seconds:.2f} s")
 
-        # 1. Spark local[2], five partitions (so four of them get the header prepended).
-        out = os.path.join(work, "spark.csv")
-        proc, seconds = spark(nninfer, big, out, "--partitions", "5", "--keep", "id")
-        same = proc.returncode == 0 and open(out, "rb").read() == plain.stdout
-        check(f"spark_score local[2], 5 partitions, {ROWS} rows == one nninfer run ({seconds:.1f} s)",
-              same, f"exit {proc.returncode}: {last_line(proc.stderr)}")
-        check("the output has the header once", proc.returncode == 0
-              and open(out, "rb").read().count(b"id,0,1,2,3,4,5,6,7,8,9,predicted\n") == 1)
+        # 1. Spark local[2], five partitions (so four of them get the header prepended), in
+        #    both input modes: tasks reading their byte ranges, and Spark's text input.
+        for mode in ("direct", "text"):
+            out = os.path.join(work, f"spark-{mode}.csv")
+            proc, seconds = spark(nninfer, big, out, "--partitions", "5", "--keep", "id", "--input", mode)
+            same = proc.returncode == 0 and open(out, "rb").read() == plain.stdout
+            check(f"spark_score --input {mode}, local[2], 5 partitions, {ROWS} rows == one nninfer run "
+                  f"({seconds:.1f} s)", same, f"exit {proc.returncode}: {last_line(proc.stderr)}")
+            check(f"--input {mode}: the output has the header once", proc.returncode == 0
+                  and open(out, "rb").read().count(b"id,0,1,2,3,4,5,6,7,8,9,predicted\n") == 1)
 
         # 2. GNU parallel, the docs/SCALE.md recipe: the header once, then the blocks.
         recipe = (f"{{ head -n 1 {big} | {nninfer} {MODEL} - --keep id; "
@@ -135,14 +139,16 @@ def main():
         expected = f'nninfer: {bad}:150001:4: found "1.5.2", expected a number'
         check("plain nninfer names line 150001, column 4", last_line(reference.stderr) == expected,
               last_line(reference.stderr))
-        out = os.path.join(work, "bad-out.csv")
-        proc, seconds = spark(nninfer, bad, out, "--partitions", "5")
-        message = last_line(proc.stderr)
-        check("a bad row fails the Spark job with exit 65", proc.returncode == 65, f"exit {proc.returncode}")
-        check("the driver's error is nninfer's message with the original file, line, column",
-              message == expected, f"got {message!r}, expected {expected!r}")
-        check("no OUTPUT and no part files after a failed job",
-              not os.path.exists(out) and not os.path.exists(out + ".parts"))
+        for mode in ("direct", "text"):
+            out = os.path.join(work, "bad-out.csv")
+            proc, seconds = spark(nninfer, bad, out, "--partitions", "5", "--input", mode)
+            message = last_line(proc.stderr)
+            check(f"--input {mode}: a bad row fails the Spark job with exit 65", proc.returncode == 65,
+                  f"exit {proc.returncode}")
+            check(f"--input {mode}: the driver's error is nninfer's message with the original file, "
+                  "line, column", message == expected, f"got {message!r}, expected {expected!r}")
+            check(f"--input {mode}: no OUTPUT and no part files after a failed job",
+                  not os.path.exists(out) and not os.path.exists(out + ".parts"))
         line = open(bad, encoding="utf-8").read().split("\n")[150_000]
         check("that line of the file holds the bad cell", line.split(",")[3] == "1.5.2", line[:40])
 
@@ -185,7 +191,7 @@ def main():
             text = f.read().replace("p0,p1,p2", "p0,p1,P2", 1)
             f.seek(0)
             f.write(text)
-        proc, _ = spark(nninfer, folder, os.path.join(work, "x.csv"), "--skip-bad-rows")
+        proc, _ = spark(nninfer, folder, os.path.join(work, "x.csv"), "--skip-bad-rows", "--input", "text")
         wanted = (f"spark_score: {folder}/b.csv:1:4: header differs from the first file's: "
                   f"column 4 is 'P2', expected 'p2' (every file of a directory needs the first file's header)")
         check("a file with another header: exit 65 naming the file and column",
