@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Load test of nnzserve with wrk on loopback, side by side with a FastAPI + uvicorn + onnxruntime
-# server of the same model (Server/bench/ort_server.py), in one run.
+# Load test of nnzserve with wrk on loopback, side by side with two FastAPI + uvicorn + onnxruntime
+# servers of the same model (Server/bench/ort_server.py: fastapi-ort, tuned with orjson and no
+# validation; fastapi-plain, FastAPI's tutorial style with a pydantic body), in one run.
 #
 #   Server/load.sh                 # the table: c = 1, 16, 64 × 1-row and 64-row requests, both servers
 #   Server/load.sh --soak          # also 60 s at c=64 with a reload every 5 s: non-2xx count, RSS start/end
@@ -9,8 +10,9 @@
 # Options: --duration S (per wrk run, default 4), --repeats N (median of N, default 3),
 #          --no-python (nnzserve only), --soak-seconds S (default 60).
 # Environment: NNZSERVE (default Server/.build/release/nnzserve), MODEL (default the digits MLP,
-#   Fixtures/trained/digits_mlp.nnz), ONNX (its ONNX, default made with $NNZCONVERT or `nnzconvert`),
-#   PORT_NNZ (18080), PORT_ORT (18081), WORKERS (uvicorn workers, default one per core).
+#   Fixtures/trained/digits_mlp.nnz), ONNX (its ONNX, default made with $NNZCONVERT, else the main
+#   package's .build/release or .build/debug nnzconvert, else `nnzconvert` on PATH),
+#   PORT_NNZ (18080), PORT_ORT (18081), PORT_PLAIN (18082), WORKERS (uvicorn workers, default one per core).
 # Needs wrk (apt-get install wrk); the Python server needs fastapi, uvicorn, uvloop, httptools,
 # orjson, onnxruntime (pip install). Every wrk run is bounded (--duration, and `timeout`).
 set -euo pipefail
@@ -20,6 +22,7 @@ NNZSERVE=${NNZSERVE:-$HERE/.build/release/nnzserve}
 MODEL=${MODEL:-$ROOT/Fixtures/trained/digits_mlp.nnz}
 PORT_NNZ=${PORT_NNZ:-18080}
 PORT_ORT=${PORT_ORT:-18081}
+PORT_PLAIN=${PORT_PLAIN:-18082}
 WORKERS=${WORKERS:-$(nproc)}
 DURATION=4
 REPEATS=3
@@ -80,14 +83,26 @@ kill -0 "$NNZ_PID" 2>/dev/null || { echo "load.sh: nnzserve exited: $(cat "$WORK
 if [ "$PYTHON" = 1 ]; then
   if [ -z "${ONNX:-}" ]; then
     ONNX=$WORK/model.onnx
-    "${NNZCONVERT:-nnzconvert}" "$MODEL" "$ONNX" >/dev/null
+    if [ -z "${NNZCONVERT:-}" ]; then
+      # The main package's build, else one on PATH.
+      for candidate in "$ROOT/.build/release/nnzconvert" "$ROOT/.build/debug/nnzconvert" nnzconvert; do
+        if command -v "$candidate" >/dev/null 2>&1; then NNZCONVERT=$candidate; break; fi
+      done
+    fi
+    "${NNZCONVERT:?load.sh: nnzconvert not found (swift build in the main package, or set NNZCONVERT)}" "$MODEL" "$ONNX" >/dev/null
   fi
   LABELS=$(curl -s "http://127.0.0.1:$PORT_NNZ/v1/models/digits" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(",".join(m["class_labels"] or [str(i) for i in range(m["output_width"])]))')
   ORT_MODEL=$ONNX ORT_LABELS=$LABELS python3 -m uvicorn ort_server:app --app-dir "$HERE/bench" --host 127.0.0.1 \
     --port "$PORT_ORT" --workers "$WORKERS" --loop uvloop --http httptools --log-level warning --no-access-log \
     >"$WORK/ort.log" 2>&1 &
   PIDS+=("$!")
+  # The same model the way FastAPI's tutorial writes it (pydantic body, returned dict).
+  ORT_MODEL=$ONNX ORT_LABELS=$LABELS python3 -m uvicorn ort_server:plain_app --app-dir "$HERE/bench" --host 127.0.0.1 \
+    --port "$PORT_PLAIN" --workers "$WORKERS" --loop uvloop --http httptools --log-level warning --no-access-log \
+    >"$WORK/plain.log" 2>&1 &
+  PIDS+=("$!")
   wait_up "http://127.0.0.1:$PORT_ORT/healthz" 60
+  wait_up "http://127.0.0.1:$PORT_PLAIN/healthz" 60
 fi
 
 run_wrk() {  # port connections rows seconds → RESULT line
@@ -100,19 +115,24 @@ run_wrk() {  # port connections rows seconds → RESULT line
 if [ "$PYTHON" = 1 ]; then
   curl -s -H 'Content-Type: application/json' --data-binary @"$WORK/rows64.json" "http://127.0.0.1:$PORT_NNZ/v1/models/digits/predict" >"$WORK/a.json"
   curl -s -H 'Content-Type: application/json' --data-binary @"$WORK/rows64.json" "http://127.0.0.1:$PORT_ORT/v1/models/digits/predict" >"$WORK/b.json"
-  python3 - "$WORK/a.json" "$WORK/b.json" <<'EOF'
+  curl -s -H 'Content-Type: application/json' --data-binary @"$WORK/rows64.json" "http://127.0.0.1:$PORT_PLAIN/v1/models/digits/predict" >"$WORK/c.json"
+  python3 - "$WORK/a.json" "$WORK/b.json" "$WORK/c.json" <<'EOF'
 import json, sys
-a, b = (json.load(open(p))["predictions"] for p in sys.argv[1:3])
-assert len(a) == len(b) == 64
-worst = max(abs(x["probabilities"][k] - y["probabilities"][k]) for x, y in zip(a, b) for k in x["probabilities"])
-assert worst < 1e-5 and [x["predicted"] for x in a] == [y["predicted"] for y in b], worst
-print(f"answers agree: 64 rows, max difference {worst:.2g}")
+a, *peers = (json.load(open(p))["predictions"] for p in sys.argv[1:4])
+for b in peers:
+    assert len(a) == len(b) == 64
+    worst = max(abs(x["probabilities"][k] - y["probabilities"][k]) for x, y in zip(a, b) for k in x["probabilities"])
+    assert worst < 1e-5 and [x["predicted"] for x in a] == [y["predicted"] for y in b], worst
+    print(f"answers agree: 64 rows, max difference {worst:.2g}")
 EOF
 fi
 
 echo "warm-up"
 run_wrk "$PORT_NNZ" 16 1 1 >/dev/null
-[ "$PYTHON" = 1 ] && run_wrk "$PORT_ORT" 16 1 1 >/dev/null
+if [ "$PYTHON" = 1 ]; then
+  run_wrk "$PORT_ORT" 16 1 1 >/dev/null
+  run_wrk "$PORT_PLAIN" 16 1 1 >/dev/null
+fi
 
 : >"$WORK/results"
 for c in 1 16 64; do
@@ -121,6 +141,7 @@ for c in 1 16 64; do
       echo "nnzserve c=$c rows=$rows $(run_wrk "$PORT_NNZ" "$c" "$rows" "$DURATION")" | tee -a "$WORK/results"
       if [ "$PYTHON" = 1 ]; then
         echo "fastapi-ort c=$c rows=$rows $(run_wrk "$PORT_ORT" "$c" "$rows" "$DURATION")" | tee -a "$WORK/results"
+        echo "fastapi-plain c=$c rows=$rows $(run_wrk "$PORT_PLAIN" "$c" "$rows" "$DURATION")" | tee -a "$WORK/results"
       fi
     done
   done
@@ -147,13 +168,15 @@ for (c, rows, server), rs in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0
     bad += errors
     summary[(c, rows, server)] = (rps, p99)
     print(f"| {c} | {rows} | {server} | {rps:,.0f} | {rps * rows:,.0f} | {p50:.2f} | {p99:.2f} | {errors} |")
-if any(k[2] == "fastapi-ort" for k in summary):
+for peer in ("fastapi-ort", "fastapi-plain"):
+    if not any(k[2] == peer for k in summary):
+        continue
     print()
     for (c, rows, server), (rps, p99) in sorted(summary.items()):
-        if server != "nnzserve" or (c, rows, "fastapi-ort") not in summary:
+        if server != "nnzserve" or (c, rows, peer) not in summary:
             continue
-        orps, op99 = summary[(c, rows, "fastapi-ort")]
-        print(f"c={c} rows={rows}: nnzserve {rps / orps:.1f}x the requests/s, p99 {p99 / op99:.2f}x")
+        orps, op99 = summary[(c, rows, peer)]
+        print(f"c={c} rows={rows}: nnzserve {rps / orps:.1f}x {peer}'s requests/s, p99 {p99 / op99:.2f}x")
 print(f"medians of {len(next(iter(runs.values())))} runs each")
 if sys.argv[2] == "1" and bad:
     sys.exit(f"load.sh: {bad} non-2xx or socket errors")

@@ -5,9 +5,9 @@
                                  [--nninfer PATH] [--log-level LEVEL] [nninfer options...]
 
 Ships one static `nninfer` (Tools/build-static.sh) and MODEL to every executor with
-SparkContext.addFile, reads INPUT with Spark's text input (any Hadoop path: a local file,
-file://, hdfs://, s3a://...), and pipes each partition through `nninfer MODEL - ...` on the
-executor, one process per task. OUTPUT is one CSV file (or - for standard output) with the
+SparkContext.addFile and pipes each partition of INPUT through `nninfer MODEL - ...` on the
+executor, one process per task; a task reads its byte range of a local file itself, or its
+lines from Spark's text input for any Hadoop path (hdfs://, s3a://...: see --input). OUTPUT is one CSV file (or - for standard output) with the
 header once: the same bytes as `nninfer MODEL INPUT [nninfer options...]` prints on one machine.
 
   MODEL            the .nnz model (a local file on the driver; shipped to executors)
