@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NNZScoring", targets: ["NNZScoring"]),
         .library(name: "NNZTrainer", targets: ["NNZTrainer"]),
         .library(name: "NNZPrecision", targets: ["NNZPrecision"]),
+        .library(name: "NNZInspect", targets: ["NNZInspect"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
         .library(name: "NNZONNX", targets: ["NNZONNX"]),
@@ -41,11 +42,13 @@ let package = Package(
         // Re-storing a model's weights as float16 or int8 (batch-norm folded first, self-test
         // recomputed): what `nntrain --weights` and `nnzconvert --weights` write.
         .target(name: "NNZPrecision", dependencies: ["NNZFormat", "NNZRuntime"]),
+        // What `nninfer inspect` reports (text and JSON), also what nnzserve describes a model with.
+        .target(name: "NNZInspect", dependencies: ["NNZFormat", "NNZRuntime", "NNZScoring"]),
         // What both command-line tools share: exit codes, Failure, printError (over NNZSystem's write loop).
         .target(name: "NNZCommandLine", dependencies: ["NNZFormat", "NNZSystem"]),
         .executableTarget(
             name: "nninfer",
-            dependencies: ["NNZScoring", "NNZRuntime", "NNZCSV", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NNZScoring", "NNZInspect", "NNZRuntime", "NNZCSV", "NNZFormat", "NNZCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "NNZTrainer", dependencies: ["NNZRuntime", "NNZCSV", "NNZFormat", "NNZKernels", "CZlib"]),
         .executableTarget(

@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "NNZRuntime", package: "nnz"),
                 .product(name: "NNZFormat", package: "nnz"),
                 .product(name: "NNZScoring", package: "nnz"),
+                .product(name: "NNZInspect", package: "nnz"),
                 .product(name: "NNZCSV", package: "nnz"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -54,6 +55,7 @@ let package = Package(
                 .product(name: "NNZFormat", package: "nnz"),
                 .product(name: "NNZCSV", package: "nnz"),
                 .product(name: "NNZScoring", package: "nnz"),
+                .product(name: "NNZInspect", package: "nnz"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

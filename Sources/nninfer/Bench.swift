@@ -1,6 +1,7 @@
 import ArgumentParser
 import NNZCommandLine
 import NNZFormat
+import NNZInspect
 import NNZRuntime
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NNZFormat
+import NNZInspect
 import NNZRuntime
 import NNZScoring
 import Synchronization
@@ -18,17 +19,18 @@ public final class ServedModel: Sendable {
     /// Load generation: 1 at start, +1 per successful reload.
     public let generation: Int
     let loadedAt: Date
-    let layerOutputShapes: [[Int]]
-    let selfTest: SelfTestReport?
+    /// What `nninfer inspect` reports of the file (made at load).
+    let summary: ModelSummary
 
     /// Reads `path`, validates every checksum and rule, compiles the model and runs its stored
     /// self-test (what `nninfer verify` checks); throws a message naming the file when any fails.
     init(name: String, path: String, generation: Int) throws(LoadError) {
         let bytes: [UInt8]
         let validated: ValidatedModel
+        let chunks: [ChunkInfo]
         do throws(FormatError) {
             bytes = try NNZReader.readFile(path)
-            validated = try NNZReader.decodeValidated(bytes)
+            (validated, chunks) = try NNZReader.decodeValidatedWithChunks(bytes)
         } catch {
             let located = error.path == nil ? FormatError(error.code, error.message, offset: error.offset, chunk: error.chunk, path: path) : error
             throw LoadError(located.description)
@@ -49,87 +51,31 @@ public final class ServedModel: Sendable {
         self.generation = generation
         fileBytes = bytes.count
         loadedAt = Date()
-        layerOutputShapes = validated.layerOutputShapes
-        selfTest = report
+        summary = ModelSummary(file: validated, chunks: chunks, fileBytes: bytes.count, selfTest: report)
         encoding = AnswerEncoding(model: model)
         featureIndex = JSONRowsParser.index(model.featureNames)
     }
 
-    /// What `GET /v1/models/{name}` answers: the model's interface and contents (built from the
-    /// public `Model` / `ModelFile` API; the same facts `nninfer inspect --json` reports about
-    /// inputs, outputs, layers, metadata and self-test, plus the serving state).
+    /// What `GET /v1/models/{name}` answers: the serving state (name, path, generation, load
+    /// time, input width, feature names, class labels), then exactly the fields of
+    /// `nninfer inspect --json` for the file (``ModelSummary``, the same code).
     func descriptionJSON() -> String {
-        let file = model.file
-        let j = JSONBuilder()
-        j.object {
-            j.field("name", string: name)
-            j.field("path", string: path)
-            j.field("generation", int: generation)
-            j.field("loaded_at", string: ISO8601DateFormatter().string(from: loadedAt))
-            j.field("format_version", string: file.formatVersion.description)
-            j.field("file_bytes", int: fileBytes)
-            j.key("input_shape"); j.ints(file.inputShape)
-            j.field("input_width", int: model.inputWidth)
-            j.field("output_kind", string: outputKindName(file.outputKind))
-            j.field("output_width", int: model.outputWidth)
+        summary.json { j in
+            j.key("name"); j.string(self.name)
+            j.key("path"); j.string(self.path)
+            j.key("generation"); j.number(self.generation)
+            j.key("loaded_at"); j.string(ISO8601DateFormatter().string(from: self.loadedAt))
+            j.key("input_width"); j.number(self.model.inputWidth)
             j.key("feature_names")
-            if let names = model.featureNames { j.strings(names) } else { j.null() }
+            if let names = self.model.featureNames { j.array(names.map { .string($0) }) } else { j.null() }
             j.key("class_labels")
-            if let labels = file.metadata.classLabels { j.strings(labels) } else { j.null() }
-            if let n = file.normalization {
-                j.key("normalization")
-                j.object {
-                    j.field("kind", string: n.kind == .standard ? "standard" : "minmax")
-                    j.field("values", int: n.first.count)
-                }
-            }
-            j.key("layers")
-            j.array {
-                for (index, layer) in file.layers.enumerated() {
-                    j.object {
-                        j.field("index", int: index)
-                        j.field("kind", string: layer.kindName)
-                        j.field("detail", string: layer.summary)
-                        j.key("output_shape"); j.ints(layerOutputShapes[index])
-                        j.field("parameters", int: layer.parameterShapes.reduce(0) { $0 + $1.reduce(1, *) })
-                    }
-                }
-            }
-            j.key("metadata")
-            j.object {
-                for (key, value) in file.metadata.entries {
-                    j.key(key)
-                    switch value {
-                    case .string(let s): j.string(s)
-                    case .number(let d): j.raw(d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)") : "null")
-                    case .bool(let b): j.raw(b ? "true" : "false")
-                    case .stringList(let l): j.strings(l)
-                    }
-                }
-            }
-            j.key("self_test")
-            if let report = selfTest {
-                j.object {
-                    j.field("rows", int: report.rows)
-                    j.field("tolerance", float: report.tolerance)
-                    j.field("max_difference", float: report.maxDifference)
-                    j.key("passed"); j.raw(report.passed ? "true" : "false")
-                }
-            } else {
-                j.null()
-            }
+            if let labels = self.model.file.metadata.classLabels { j.array(labels.map { .string($0) }) } else { j.null() }
         }
-        return j.text
     }
 }
 
-func outputKindName(_ kind: OutputKind) -> String {
-    switch kind {
-    case .scores: return "scores"
-    case .probabilities: return "probabilities"
-    case .regression: return "regression"
-    }
-}
+/// The `output_kind` text: the same words as `nninfer inspect --json`.
+func outputKindName(_ kind: OutputKind) -> String { kindText(kind) }
 
 /// Why a model file was not loaded (or reloaded).
 public struct LoadError: Error, Sendable, CustomStringConvertible {

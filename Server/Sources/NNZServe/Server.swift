@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NNZCSV
+import NNZInspect
 import NNZRuntime
 import NNZScoring
 
@@ -53,21 +54,17 @@ public final class NNZServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
         router.get("/v1/models") { _, _ in
-            let j = JSONBuilder()
+            let j = JSONWriter()
+            let served = self.store.names.compactMap { self.store.model(named: $0) }
             j.object {
                 j.key("models")
-                j.array {
-                    for name in self.store.names {
-                        guard let served = self.store.model(named: name) else { continue }
-                        j.object {
-                            j.field("name", string: name)
-                            j.field("path", string: served.path)
-                            j.field("generation", int: served.generation)
-                            j.field("input_width", int: served.model.inputWidth)
-                            j.field("output_width", int: served.model.outputWidth)
-                            j.field("output_kind", string: outputKindName(served.model.outputKind))
-                        }
-                    }
+                j.arrayOfObjects(served) { served in
+                    j.key("name"); j.string(served.name)
+                    j.key("path"); j.string(served.path)
+                    j.key("generation"); j.number(served.generation)
+                    j.key("input_width"); j.number(served.model.inputWidth)
+                    j.key("output_width"); j.number(served.model.outputWidth)
+                    j.key("output_kind"); j.string(outputKindName(served.model.outputKind))
                 }
             }
             return json(.ok, j.text + "\n")

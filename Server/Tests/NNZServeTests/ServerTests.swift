@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NNZCSV
 import NNZFormat
+import NNZInspect
 import NNZRuntime
 import NNZScoring
 import NNZServe
@@ -330,7 +331,7 @@ func rawExchange(port: Int, _ request: String) throws -> String {
             let models = try #require(list["models"] as? [[String: Any]])
             #expect(models.map { $0["name"] as? String } == ["digits", "meta", "reg"])
             #expect(models.map { $0["input_width"] as? Int } == [64, 6, 3])
-            #expect(models.map { $0["output_kind"] as? String } == ["probabilities", "probabilities", "regression"])
+            #expect(models.map { $0["output_kind"] as? String } == ["probabilities", "probabilities", "regression values"])
             let info = try object(try await client.execute(uri: "/v1/models/meta", method: .get))
             #expect(info["feature_names"] as? [String] == meta.featureNames)
             #expect(info["class_labels"] as? [String] == meta.outputNames)
@@ -343,6 +344,29 @@ func rawExchange(port: Int, _ request: String) throws -> String {
             #expect(selfTest["rows"] as? Int == meta.file.selfTest?.inputs.count)
             let metadata = try #require(info["metadata"] as? [String: Any])
             #expect(metadata["author"] as? String == meta.file.metadata.author)
+        }
+    }
+
+    /// `GET /v1/models/{name}` is `nninfer inspect --json` of the file (every field, the same
+    /// values) plus the serving fields.
+    @Test func descriptionIsInspectJSONPlusServingState() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            for (name, path) in [("digits", digitsPath), ("meta", metaPath), ("reg", regressionPath)] {
+                let bytes = try NNZReader.readFile(path)
+                let (validated, chunks) = try NNZReader.decodeValidatedWithChunks(bytes)
+                let inspect = try #require(try JSONSerialization.jsonObject(
+                    with: Data(ModelSummary(file: validated, chunks: chunks, fileBytes: bytes.count).json().utf8)) as? [String: Any])
+                let info = try object(try await client.execute(uri: "/v1/models/\(name)", method: .get))
+                for (key, value) in inspect {
+                    #expect((info[key] as? NSObject) == (value as? NSObject), "\(name): \(key)")
+                }
+                #expect(Set(info.keys).subtracting(inspect.keys) == ["name", "path", "generation", "loaded_at", "input_width", "feature_names", "class_labels"])
+                #expect(info["name"] as? String == name)
+                #expect(info["file_bytes"] as? Int == bytes.count)
+                #expect((info["tensors"] as? [[String: Any]])?.count == validated.file.tensors.count)
+                #expect((info["sections"] as? [[String: Any]])?.count == chunks.count)
+            }
         }
     }
 

@@ -1,8 +1,10 @@
 import NNZScoring
 /// A small JSON emitter (no Foundation): commas and escaping handled, keys in call order.
-final class JSONWriter {
-    enum Scalar { case int(Int), float(Float), string(String) }
-    private(set) var text = ""
+public final class JSONWriter {
+    public enum Scalar { case int(Int), float(Float), string(String) }
+    public private(set) var text = ""
+
+    public init() {}
     private var needsComma = [false]
 
     private func separator() {
@@ -10,7 +12,7 @@ final class JSONWriter {
         needsComma[needsComma.count - 1] = true
     }
 
-    func object(_ body: () -> Void) {
+    public func object(_ body: () -> Void) {
         separator()
         text += "{"
         needsComma.append(false)
@@ -19,7 +21,7 @@ final class JSONWriter {
         text += "}"
     }
 
-    func arrayOfObjects<T>(_ items: [T], _ body: (T) -> Void) {
+    public func arrayOfObjects<T>(_ items: [T], _ body: (T) -> Void) {
         separator()
         text += "["
         needsComma.append(false)
@@ -28,7 +30,7 @@ final class JSONWriter {
         text += "]"
     }
 
-    func array(_ items: [Scalar]) {
+    public func array(_ items: [Scalar]) {
         separator()
         text += "["
         text += items.map { item -> String in
@@ -41,7 +43,7 @@ final class JSONWriter {
         text += "]"
     }
 
-    func key(_ k: String) {
+    public func key(_ k: String) {
         separator()
         text += JSONWriter.quoted(k) + ":"
         needsComma[needsComma.count - 1] = false
@@ -54,17 +56,17 @@ final class JSONWriter {
         text += raw
     }
 
-    func string(_ s: String) { value(JSONWriter.quoted(s)) }
-    func number(_ n: Int) { value(String(n)) }
-    func float(_ f: Float) { value(JSONWriter.floatText(f)) }
-    func double(_ d: Double) { value(d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)") : "null") }
-    func bool(_ b: Bool) { value(b ? "true" : "false") }
-    func null() { value("null") }
+    public func string(_ s: String) { value(JSONWriter.quoted(s)) }
+    public func number(_ n: Int) { value(String(n)) }
+    public func float(_ f: Float) { value(JSONWriter.floatText(f)) }
+    public func double(_ d: Double) { value(d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)") : "null") }
+    public func bool(_ b: Bool) { value(b ? "true" : "false") }
+    public func null() { value("null") }
 
-    static func floatText(_ f: Float) -> String {
+    public static func floatText(_ f: Float) -> String {
         guard f.isFinite else { return "null" }
         return f == f.rounded() && abs(f) < 1e7 ? String(Int(f)) : "\(f)"
     }
 
-    static func quoted(_ s: String) -> String { JSONString.quoted(s) }
+    public static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 }
