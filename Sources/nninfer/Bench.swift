@@ -14,8 +14,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure load time, batch-1 latency (median, p10, p90) and batch-64/1024 throughput.",
         discussion: """
-        Inputs are deterministic pseudo-random values. With --json it prints one line whose keys
-        are those ../shared/anchors/ort_bench.py reads from an --extra runtime:
+        Inputs are deterministic pseudo-random values. With --json it prints one line
+        whose keys are those ../shared/anchors/ort_bench.py reads from an --extra
+        runtime:
           nninfer bench mlp_digits.nnz --threads 1 --seconds 2 --json
         """
     )

@@ -9,10 +9,13 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a model: layers with output shapes and parameter counts, tensors with their dtype and size, sections, metadata, self-test.",
         discussion: """
-        Tensors lists each stored tensor: its dtype (float32, float16, or int8 with one float32 scale per output channel), its stored size (the raw values before compression, scales included) and its size as float32; the total line gives the ratio. Sections gives the compressed sizes in the file.
+        Tensors lists each stored tensor: its dtype (float32, float16, or int8 with
+        one float32 scale per output channel), its stored size (the raw values before
+        compression, scales included) and its size as float32; the total line gives
+        the ratio. Sections gives the compressed sizes in the file.
 
         Example:
-          nninfer inspect Fixtures/models/digits_mlp.nnz
+          nninfer inspect Fixtures/trained/digits_mlp.nnz
           nninfer inspect model.nnz --json | jq .layers
         """
     )

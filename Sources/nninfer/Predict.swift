@@ -15,28 +15,29 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score CSV rows with a model (the default subcommand).",
         discussion: """
-        Reads INPUT (a CSV file, or - for standard input) and writes one output row per input
-        row. Input follows RFC 4180: quoted fields, CRLF or LF, a UTF-8 byte-order mark, blank
-        lines, numbers like 1e-3 or +2.5.
+        Reads INPUT (a CSV file, or - for standard input) and writes one output row
+        per input row. Input follows RFC 4180: quoted fields, CRLF or LF, a UTF-8
+        byte-order mark, blank lines, numbers like 1e-3 or +2.5.
 
-        Columns: when the model stores feature names and the CSV has a header, columns are
-        matched by name in any order and extra columns are ignored; otherwise they are taken by
-        position (leaving out --keep columns) and their count must equal the model's input width.
-        A header is detected when the first row is not all numbers (force with --header or
-        --no-header).
+        Columns: when the model stores feature names and the CSV has a header, columns
+        are matched by name in any order and extra columns are ignored; otherwise they
+        are taken by position (leaving out --keep columns) and their count must equal
+        the model's input width. A header is detected when the first row is not all
+        numbers (force with --header or --no-header).
 
-        Output: for a classifier, one column per class (named by the model's class labels) and
-        a `predicted` column with the winning label; with --top-k K, columns label_1, score_1,
-        …, label_K, score_K instead. For regression, one column per output (y0, y1, …).
-        Numbers are written in the shortest form that reads back to the same float, or with
-        --precision N significant digits (like printf's %.Ng).
+        Output: for a classifier, one column per class (named by the model's class
+        labels) and a `predicted` column with the winning label; with --top-k K,
+        columns label_1, score_1, …, label_K, score_K instead. For regression, one
+        column per output (y0, y1, …). Numbers are written in the shortest form that
+        reads back to the same float, or with --precision N significant digits (like
+        printf's %.Ng).
 
-        Errors name the file, line and column. A bad row stops the run (exit 65) after every
-        row before it has been written; --skip-bad-rows reports each bad row on stderr instead
-        and goes on.
+        Errors name the file, line and column. A bad row stops the run (exit 65) after
+        every row before it has been written; --skip-bad-rows reports each bad row on
+        stderr instead and goes on.
 
         Examples:
-          nninfer Fixtures/models/digits_mlp.nnz Fixtures/data/digits_test.csv
+          nninfer Fixtures/trained/digits_mlp.nnz Fixtures/data/digits_test.csv
           cat rows.csv | nninfer model.nnz - --format jsonl --keep id
           nninfer model.nnz big.csv --output scores.csv --threads 2 --precision 6
         """

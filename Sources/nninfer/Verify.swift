@@ -8,8 +8,8 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every checksum and validation rule of a model file and run its self-test.",
         discussion: """
-        Prints one line and exits 0 when the file is sound, or 1 when it is not (66 if the file
-        is missing, 74 if it cannot be read).
+        Prints one line and exits 0 when the file is sound, or 1 when it is not (66 if
+        the file is missing, 74 if it cannot be read).
           nninfer verify model.nnz
           model.nnz: ok (format 1.0, 7 chunks, CRC-32 checks passed, self-test 4 rows, max difference 0 ≤ 1e-05)
         """

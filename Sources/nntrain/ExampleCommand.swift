@@ -13,16 +13,17 @@ struct ExampleCommand: ParsableCommand {
         commandName: "example",
         abstract: "Reproduce one of the tutorial networks on its data and write its model.",
         discussion: """
-        Examples: moons-sigmoid, xor, moons-tanh, moons, regression, digits, digits-cnn
-        (`nntrain example --list` describes them). The data files (moons.csv, xor.csv,
-        regression3.csv, digits_train.csv, digits_test.csv) are looked up in --data-dir, then
-        $NNZ_DATA_DIR, then ./Fixtures/data, then Fixtures/data above the nntrain executable.
-        The run prints the example's figures next to the tutorial's and whether the
-        requirement holds (exit 0 either way; the figures are the result).
+        Examples: moons-sigmoid, xor, moons-tanh, moons, regression, digits,
+        digits-cnn (`nntrain example --list` describes them). The data files
+        (moons.csv, xor.csv, regression3.csv, digits_train.csv, digits_test.csv) are
+        looked up in --data-dir, then $NNZ_DATA_DIR, then ./Fixtures/data, then
+        Fixtures/data above the nntrain executable. The run prints the example's
+        figures next to the tutorial's and whether the requirement holds (exit 0
+        either way; the figures are the result).
 
-        --weights float16|int8 stores the trained float32 weights smaller (see `nntrain train
-        --help`, WEIGHTS); for digits and digits-cnn the run also prints the test accuracy of
-        the model as written, computed by the runtime:
+        --weights float16|int8 stores the trained float32 weights smaller (see
+        `nntrain train --help`, WEIGHTS); for digits and digits-cnn the run also
+        prints the test accuracy of the model as written, computed by the runtime:
           nntrain example digits --weights int8 --output digits-int8.nnz
         """
     )

@@ -13,19 +13,35 @@ struct NNZConvert: ParsableCommand {
         commandName: "nnzconvert",
         abstract: "Convert ONNX models to .nnz, .nnz models to ONNX, and .nnz weights to float16 or int8.",
         discussion: """
-        The direction follows the extensions: model.onnx → model.nnz imports, model.nnz → model.onnx exports, model.nnz → other.nnz re-stores the weights (--weights).
+        The direction follows the extensions: model.onnx → model.nnz imports,
+        model.nnz → model.onnx exports, model.nnz → other.nnz re-stores the weights
+        (--weights).
 
-        Import (PyTorch's TorchScript and dynamo exporters, skl2onnx MLPs and pipelines):
+        Import (PyTorch's TorchScript and dynamo exporters, skl2onnx MLPs and
+        pipelines):
           nnzconvert model.onnx model.nnz
           nnzconvert mlp.onnx mlp.nnz --feature-names-from train.csv
           nnzconvert mlp.onnx mlp.nnz --labels setosa,versicolor,virginica
           nnzconvert cnn.onnx cnn.nnz --input-shape 1x28x28 --name digits-cnn
 
-        Supported ops: Gemm, MatMul (+ Add as bias), Conv (group 1, dilation 1, symmetric pads), MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H and W, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten, Reshape (a constant shape or the x.view(x.size(0), -1) chain), Dropout, Identity and Cast (dropped); leading Sub, Div, Mul and ai.onnx.ml Scaler become the input normalization; skl2onnx's ArgMax/ZipMap post-processing gives the class labels. IR versions 3–13 and opsets 9–23 are read; a newer opset is read, with a warning, when none of the model's ops changed since opset 23. The graph must be one chain of layers: branches are refused. Initializers saved as external data (model.onnx.data beside the model, the dynamo exporter's default) are read from the model's directory.
+        Supported ops: Gemm, MatMul (+ Add as bias), Conv (group 1, dilation 1,
+        symmetric pads), MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H
+        and W, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Flatten,
+        Reshape (a constant shape or the x.view(x.size(0), -1) chain), Dropout,
+        Identity and Cast (dropped); leading Sub, Div, Mul and ai.onnx.ml Scaler
+        become the input normalization; skl2onnx's ArgMax/ZipMap post-processing gives
+        the class labels. IR versions 3–13 and opsets 9–23 are read; a newer opset is
+        read, with a warning, when none of the model's ops changed since opset 23. The
+        graph must be one chain of layers: branches are refused. Initializers saved as
+        external data (model.onnx.data beside the model, the dynamo exporter's
+        default) are read from the model's directory.
 
-        The output kind: probabilities when the model ends in Softmax or Sigmoid, scores when it has class labels, regression otherwise. The .nnz file gets a self-test, so `nninfer verify model.nnz` checks it.
+        The output kind: probabilities when the model ends in Softmax or Sigmoid,
+        scores when it has class labels, regression otherwise. The .nnz file gets a
+        self-test, so `nninfer verify model.nnz` checks it.
 
-        Export (any valid .nnz file; the result passes onnx.checker and runs in ONNX Runtime):
+        Export (any valid .nnz file; the result passes onnx.checker and runs in ONNX
+        Runtime):
           nnzconvert model.nnz model.onnx
           nnzconvert model.nnz model.onnx --opset 13
 
@@ -34,11 +50,23 @@ struct NNZConvert: ParsableCommand {
           nnzconvert model.nnz model-f16.nnz --weights float16
           nnzconvert model.onnx model.nnz --weights int8
           nnzconvert model-int8.nnz model-f32.nnz --weights float32
-        int8: each batch-norm right after a dense or conv2d layer is folded into it, then every dense and conv2d weight is stored as int8 with one scale per output channel (max |w| / 127); biases stay float32; the runtime computes these layers in integers (about 0.3× the float32 file). float16: every tensor rounded to float16, widened to float32 at load (about 0.5×). float32 widens a float16 or int8 file back. The self-test is recomputed for the stored weights, so `nninfer verify` checks what the new file computes.
+        int8: each batch-norm right after a dense or conv2d layer is folded into it,
+        then every dense and conv2d weight is stored as int8 with one scale per output
+        channel (max |w| / 127); biases stay float32; the runtime computes these
+        layers in integers (about 0.3× the float32 file). float16: every tensor
+        rounded to float16, widened to float32 at load (about 0.5×). float32 widens a
+        float16 or int8 file back. The self-test is recomputed for the stored weights,
+        so `nninfer verify` checks what the new file computes.
 
-        Feature names go in the input's doc_string, class labels and the rest of the metadata in metadata_props; importing the .onnx again gives the same layers and tensors, bit for bit.
+        Feature names go in the input's doc_string, class labels and the rest of the
+        metadata in metadata_props; importing the .onnx again gives the same layers
+        and tensors, bit for bit.
 
-        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the message names the file, the node with its index, name, op type, domain and opset, and what is supported) or its weights cannot be stored as asked (a value beyond float16's range: the message names the tensor and element); 66 the input file is missing; 74 I/O error.
+        Exit codes: 0 success; 64 usage error; 65 the model cannot be converted (the
+        message names the file, the node with its index, name, op type, domain and
+        opset, and what is supported) or its weights cannot be stored as asked (a
+        value beyond float16's range: the message names the tensor and element); 66
+        the input file is missing; 74 I/O error.
         """,
         version: NNZONNXVersion.string
     )

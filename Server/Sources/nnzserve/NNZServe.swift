@@ -15,50 +15,61 @@ struct NNZServeCommand: AsyncParsableCommand {
         commandName: "nnzserve",
         abstract: "Serve .nnz models over HTTP (JSON or CSV in, JSON out), with micro-batching, hot reload and Prometheus metrics.",
         discussion: """
-        Every model is read, checked (checksums, validation rules, its stored self-test: what
-        `nninfer verify` checks) and compiled at start; a bad file stops the server before it
-        listens.
+        Every model is read, checked (checksums, validation rules, its stored
+        self-test: what `nninfer verify` checks) and compiled at start; a bad file
+        stops the server (exit 66) before it listens.
 
         Endpoints:
-          POST /v1/models/NAME/predict   score rows; ?top_k=K for the K best classes
-          GET  /v1/models                the models served
-          GET  /v1/models/NAME           one model: inputs, outputs, layers, metadata, self-test
-          POST /v1/models/NAME/reload    read and verify the file again, swap it in
-          GET  /healthz                  200 while the server runs
-          GET  /metrics                  Prometheus text: requests, latency, rows, batch sizes, reloads
+          POST /v1/models/NAME/predict  score rows; ?top_k=K: the K best classes
+          GET  /v1/models               the models served
+          GET  /v1/models/NAME          what `nninfer inspect --json` prints of
+                                        the file, + name, path, generation
+          POST /v1/models/NAME/reload   read and verify the file again, swap it in
+          GET  /healthz                 200 while the server runs
+          GET  /metrics                 Prometheus text: requests, latency, rows,
+                                        batch sizes, reloads
 
-        Predict bodies (raw feature values: the file's input normalization is applied for you):
-          {"rows": [[v1, v2, …], …]}                 values in input order
-          {"instances": [{"p0": 1, "p1": 0, …}, …]}  by the model's feature names, any order,
-                                                     extra keys ignored (missing ones are errors)
-          text/csv                                   nninfer's rules: a header (a first line that
-                                                     is not all numbers) matches columns by name
-        Answer: {"model", "generation", "predictions": [one object per row]}, each
-          {"probabilities": {label: p, …}, "predicted": label}   ("scores" for logit models)
+        Predict bodies (raw feature values: the file's normalization is applied):
+          {"rows": [[v1, v2, …], …]}       values in input order
+          {"instances": [{"p0": 1, …}]}    by the model's feature names, any
+                                           order; extra keys are ignored,
+                                           missing ones are errors
+          text/csv                         nninfer's rules: a header (a first
+                                           line not all numbers) matches
+                                           columns by name
+        Answer: {"model", "generation", "predictions": [one object per row]}:
+          {"probabilities": {label: p, …}, "predicted": label}
+                                   ("scores" instead for logit models)
           {"top_k": [{"label", "score"}, …], "predicted": label}  with ?top_k=K
-          {"outputs": [y0, y1, …]}                                for regression models
-        Errors are JSON {"error": "...", "status": N} naming the row, column or field:
-        400 bad JSON/CSV, widths, names or non-finite values; 404 unknown model; 408 a body
-        that does not arrive within --read-timeout; 413 a body over --max-body-bytes.
+          {"outputs": [y0, y1, …]}  for regression models
+        Errors are JSON {"error": "...", "status": N} naming the row, column or
+        field: 400 bad JSON/CSV, widths, names or non-finite values; 404 unknown
+        model; 408 a body that does not arrive within --read-timeout; 413 a body
+        over --max-body-bytes.
 
-        Batching: concurrent requests for one model are scored in one forward pass of up to
-        --max-batch-rows rows; the batcher takes what is queued (requests that arrived while
-        the previous batch ran), and with --max-delay-ms D > 0 waits up to D ms for more.
+        Batching: concurrent requests for one model are scored in one forward
+        pass of up to --max-batch-rows rows; the batcher takes what is queued
+        (requests that arrived while the previous batch ran), and with
+        --max-delay-ms D > 0 waits up to D ms for more.
 
-        Reload: SIGHUP reloads every model, POST …/reload one. The new file is verified first;
-        requests already admitted finish on the old model; a bad file is refused (logged, the
-        reload endpoint answers 500 with the reason) and the old model keeps serving.
+        Reload: SIGHUP reloads every model, POST …/reload one. The new file is
+        verified first; requests already admitted finish on the old model; a bad
+        file is refused (logged; the reload endpoint answers 500 with the reason)
+        and the old model keeps serving.
         SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit.
 
         Examples:
-          nnzserve --model digits=Fixtures/models/digits_mlp.nnz --port 8080
-          curl -s localhost:8080/v1/models/digits/predict -H 'Content-Type: application/json' \\
-               -d '{"rows": [[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]]}'
-          curl -s 'localhost:8080/v1/models/digits/predict?top_k=3' -H 'Content-Type: text/csv' \\
+          nnzserve --model digits=Fixtures/trained/digits_mlp.nnz --port 8080
+          curl -s localhost:8080/v1/models/digits/predict \\
+               -H 'Content-Type: application/json' -d @rows.json
+          curl -s 'localhost:8080/v1/models/digits/predict?top_k=3' \\
+               -H 'Content-Type: text/csv' \\
                --data-binary @Fixtures/data/digits_test.csv
           curl -s localhost:8080/v1/models/digits | jq .layers
-          curl -s -X POST localhost:8080/v1/models/digits/reload;  kill -HUP $(pidof nnzserve)
+          curl -s -X POST localhost:8080/v1/models/digits/reload
+          kill -HUP $(pidof nnzserve)
           curl -s localhost:8080/metrics | grep nnzserve_batch_rows
+        (rows.json: {"rows": [[0,0,5,13,9,1,0,0, …64 values]]})
         """
     )
 

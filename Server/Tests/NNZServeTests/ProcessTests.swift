@@ -52,7 +52,7 @@ func run(_ arguments: [String]) throws -> (status: Int32, output: String, error:
         let (status, output, _) = try await offPool { try run(["--help"]) }
         #expect(status == 0)
         for needle in ["--model <name=path>", "--max-batch-rows", "--max-delay-ms", "--max-body-bytes", "POST /v1/models/NAME/predict",
-                       "{\"instances\":", "text/csv", "SIGHUP", "curl -s localhost:8080/v1/models/digits/predict"] {
+                       "{\"instances\":", "text/csv", "SIGHUP", "curl -s localhost:8080/v1/models/digits/predict", "nninfer inspect --json"] {
             #expect(output.contains(needle), "help lacks \(needle)")
         }
     }
