@@ -173,13 +173,30 @@ T2 INL void gemm_tile2(const int mr, const nnz_i8_gemm_args *p, const uint8_t *q
 }
 
 /* Rows per L2 block (see the VNNI kernel). */
-static inline int gemm_mc2(int K) {
-    int mc = (256 * 1024) / (K > 0 ? K : 1) / MR2 * MR2;
-    return mc < MR2 ? MR2 : mc > 960 ? 960 : mc;
+/* gemm_tile2 at a run-time row count (each case the tile specialised for that mr). */
+T2 INL void gemm_rows2(int mr, const nnz_i8_gemm_args *p, const uint8_t *q, const int8_t *b, ptrdiff_t gs, int i0,
+                       int n0, int ncols) {
+    switch (mr) {
+    case 1: gemm_tile2(1, p, q, b, gs, i0, n0, ncols); break;
+    case 2: gemm_tile2(2, p, q, b, gs, i0, n0, ncols); break;
+    case 3: gemm_tile2(3, p, q, b, gs, i0, n0, ncols); break;
+    case 4: gemm_tile2(4, p, q, b, gs, i0, n0, ncols); break;
+    case 5: gemm_tile2(5, p, q, b, gs, i0, n0, ncols); break;
+    case 6: gemm_tile2(6, p, q, b, gs, i0, n0, ncols); break;
+    default: break;
+    }
 }
 
-T2 static void gemm2(const nnz_i8_gemm_args *p) {
-    const int Kg = (p->K + 3) / 4, mcb = gemm_mc2(p->K);
+typedef void (*gemm_rows_fn)(int mr, const nnz_i8_gemm_args *p, const uint8_t *q, const int8_t *b, ptrdiff_t gs,
+                             int i0, int n0, int ncols);
+
+/* The GEMM driver of the AVX2 and AVX-VNNI kernels: row blocks of about 256 KB of q, the
+ * 8-column strips of each packed panel, tiles of mr_max rows and the rows left over.  Always
+ * inlined into gemm2 / gemmv, where `rows` is a constant and is inlined in turn. */
+T2 INL void gemm_blocks(const nnz_i8_gemm_args *p, const int mr_max, gemm_rows_fn rows) {
+    const int Kg = (p->K + 3) / 4;
+    int mcb = (256 * 1024) / (p->K > 0 ? p->K : 1) / mr_max * mr_max;
+    mcb = mcb < mr_max ? mr_max : mcb > 960 ? 960 : mcb;
     for (int ic = 0; ic < p->M; ic += mcb) {
         int i1 = ic + mcb < p->M ? ic + mcb : p->M;
         for (int col0 = 0; col0 < p->N; col0 += NNZ_I8_NP) {
@@ -191,20 +208,14 @@ T2 static void gemm2(const nnz_i8_gemm_args *p) {
                 if (ncols <= 0) break;
                 const int8_t *b = panel + j0 * 4;
                 int i = ic;
-                for (; i + MR2 <= i1; i += MR2) gemm_tile2(MR2, p, p->q + (ptrdiff_t)i * p->ldq, b, gs, i, n0, ncols);
-                const uint8_t *qi = p->q + (ptrdiff_t)i * p->ldq;
-                switch (i1 - i) {
-                case 1: gemm_tile2(1, p, qi, b, gs, i, n0, ncols); break;
-                case 2: gemm_tile2(2, p, qi, b, gs, i, n0, ncols); break;
-                case 3: gemm_tile2(3, p, qi, b, gs, i, n0, ncols); break;
-                case 4: gemm_tile2(4, p, qi, b, gs, i, n0, ncols); break;
-                case 5: gemm_tile2(5, p, qi, b, gs, i, n0, ncols); break;
-                default: break;
-                }
+                for (; i + mr_max <= i1; i += mr_max) rows(mr_max, p, p->q + (ptrdiff_t)i * p->ldq, b, gs, i, n0, ncols);
+                if (i < i1) rows(i1 - i, p, p->q + (ptrdiff_t)i * p->ldq, b, gs, i, n0, ncols);
             }
         }
     }
 }
+
+T2 static void gemm2(const nnz_i8_gemm_args *p) { gemm_blocks(p, MR2, gemm_rows2); }
 
 /* ---------------------------------------------------------------------------------------
  * NHWC convolution (implicit GEMM: no im2col)
@@ -250,10 +261,30 @@ T2 INL void conv_tile2(const int mr, const nnz_i8_conv_args *p, const uint8_t *a
         store8(c + r * p->outC, epi8(reduce8(acc[r][0], acc[r][1]), zc, m, bias, relu), ncols, mk);
 }
 
-T2 static void conv2(const nnz_i8_conv_args *p) {
+/* conv_tile2 at a run-time pixel count. */
+T2 INL void conv_rows2(int mr, const nnz_i8_conv_args *p, const uint8_t *a, const int8_t *b, ptrdiff_t gs, int exact,
+                       __m256i zc, __m256 m, __m256 bias, int ncols, __m256i mk, float *c) {
+    switch (mr) {
+    case 1: conv_tile2(1, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 2: conv_tile2(2, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 3: conv_tile2(3, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 4: conv_tile2(4, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 5: conv_tile2(5, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 6: conv_tile2(6, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    default: break;
+    }
+}
+
+typedef void (*conv_rows_fn)(int mr, const nnz_i8_conv_args *p, const uint8_t *a, const int8_t *b, ptrdiff_t gs,
+                             int exact, __m256i zc, __m256 m, __m256 bias, int ncols, __m256i mk, float *c);
+
+/* The convolution driver of the AVX2 and AVX-VNNI kernels: 8-channel strips of each packed
+ * panel, each output row cut into strips of at most mr_max pixels, the epilogue's constants
+ * per strip, then the non-fused activation.  Always inlined into conv2 / convv. */
+T2 INL void conv_blocks(const nnz_i8_conv_args *p, const int mr_max, conv_rows_fn rows) {
     const int Kg = p->kh * ((p->kw * p->inC + 3) / 4), kwc = p->kw * p->inC;
     const ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
-    const int nch = (p->outW + MR2 - 1) / MR2;
+    const int nch = (p->outW + mr_max - 1) / mr_max;
     /* the last byte named, and the offset of a pixel's last tail group from its tap (0, 0) */
     const uintptr_t lim = (uintptr_t)(p->in + ((ptrdiff_t)(p->outH - 1) * p->sh + p->kh - 1) * p->in_rs +
                                       (ptrdiff_t)(p->outW - 1) * rsa + kwc - 1);
@@ -278,15 +309,7 @@ T2 static void conv2(const nnz_i8_conv_args *p) {
                     const uint8_t *a = arow + ow0 * rsa;
                     float *c = crow + (ptrdiff_t)ow0 * p->outC;
                     int exact = kwc % 4 && (uintptr_t)(a + (np - 1) * rsa + tail_off) + 3 > lim;
-                    switch (np) {
-                    case 1: conv_tile2(1, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 2: conv_tile2(2, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 3: conv_tile2(3, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 4: conv_tile2(4, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 5: conv_tile2(5, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 6: conv_tile2(6, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    default: break;
-                    }
+                    rows(np, p, a, b, gs, exact, zc, m, bias, ncols, mk, c);
                 }
             }
         }
@@ -297,6 +320,8 @@ T2 static void conv2(const nnz_i8_conv_args *p) {
             p->act_fn(row, row, (size_t)p->outW * p->outC);
         }
 }
+
+T2 static void conv2(const nnz_i8_conv_args *p) { conv_blocks(p, MR2, conv_rows2); }
 
 const nnz_int8_ops nnz_int8_avx2 = {
     .name = "avx2",
@@ -353,44 +378,27 @@ TV INL void gemm_tilev(const int mr, const nnz_i8_gemm_args *p, const uint8_t *q
     }
 }
 
-static inline int gemm_mcv(int K) {
-    int mc = (256 * 1024) / (K > 0 ? K : 1) / MRV * MRV;
-    return mc < MRV ? MRV : mc > 960 ? 960 : mc;
-}
-
-TV static void gemmv(const nnz_i8_gemm_args *p) {
-    const int Kg = (p->K + 3) / 4, mcb = gemm_mcv(p->K);
-    for (int ic = 0; ic < p->M; ic += mcb) {
-        int i1 = ic + mcb < p->M ? ic + mcb : p->M;
-        for (int col0 = 0; col0 < p->N; col0 += NNZ_I8_NP) {
-            int wp = nnz_i8_panel_width(p->N, col0);
-            const int8_t *panel = p->w + (size_t)col0 * Kg * 4;
-            ptrdiff_t gs = (ptrdiff_t)wp * 4;
-            for (int j0 = 0; j0 < wp; j0 += 8) {
-                int n0 = col0 + j0, ncols = p->N - n0 < 8 ? p->N - n0 : 8;
-                if (ncols <= 0) break;
-                const int8_t *b = panel + j0 * 4;
-                int i = ic;
-                for (; i + MRV <= i1; i += MRV) gemm_tilev(MRV, p, p->q + (ptrdiff_t)i * p->ldq, b, gs, i, n0, ncols);
-                const uint8_t *qi = p->q + (ptrdiff_t)i * p->ldq;
-                switch (i1 - i) {
-                case 1: gemm_tilev(1, p, qi, b, gs, i, n0, ncols); break;
-                case 2: gemm_tilev(2, p, qi, b, gs, i, n0, ncols); break;
-                case 3: gemm_tilev(3, p, qi, b, gs, i, n0, ncols); break;
-                case 4: gemm_tilev(4, p, qi, b, gs, i, n0, ncols); break;
-                case 5: gemm_tilev(5, p, qi, b, gs, i, n0, ncols); break;
-                case 6: gemm_tilev(6, p, qi, b, gs, i, n0, ncols); break;
-                case 7: gemm_tilev(7, p, qi, b, gs, i, n0, ncols); break;
-                case 8: gemm_tilev(8, p, qi, b, gs, i, n0, ncols); break;
-                case 9: gemm_tilev(9, p, qi, b, gs, i, n0, ncols); break;
-                case 10: gemm_tilev(10, p, qi, b, gs, i, n0, ncols); break;
-                case 11: gemm_tilev(11, p, qi, b, gs, i, n0, ncols); break;
-                default: break;
-                }
-            }
-        }
+/* gemm_tilev at a run-time row count. */
+TV INL void gemm_rowsv(int mr, const nnz_i8_gemm_args *p, const uint8_t *q, const int8_t *b, ptrdiff_t gs, int i0,
+                       int n0, int ncols) {
+    switch (mr) {
+    case 1: gemm_tilev(1, p, q, b, gs, i0, n0, ncols); break;
+    case 2: gemm_tilev(2, p, q, b, gs, i0, n0, ncols); break;
+    case 3: gemm_tilev(3, p, q, b, gs, i0, n0, ncols); break;
+    case 4: gemm_tilev(4, p, q, b, gs, i0, n0, ncols); break;
+    case 5: gemm_tilev(5, p, q, b, gs, i0, n0, ncols); break;
+    case 6: gemm_tilev(6, p, q, b, gs, i0, n0, ncols); break;
+    case 7: gemm_tilev(7, p, q, b, gs, i0, n0, ncols); break;
+    case 8: gemm_tilev(8, p, q, b, gs, i0, n0, ncols); break;
+    case 9: gemm_tilev(9, p, q, b, gs, i0, n0, ncols); break;
+    case 10: gemm_tilev(10, p, q, b, gs, i0, n0, ncols); break;
+    case 11: gemm_tilev(11, p, q, b, gs, i0, n0, ncols); break;
+    case 12: gemm_tilev(12, p, q, b, gs, i0, n0, ncols); break;
+    default: break;
     }
 }
+
+TV static void gemmv(const nnz_i8_gemm_args *p) { gemm_blocks(p, MRV, gemm_rowsv); }
 
 /* conv_tile2 with vpdpbusd (the same reads: a partial last group by a 4-byte load unless
  * `exact`). */
@@ -426,58 +434,27 @@ TV INL void conv_tilev(const int mr, const nnz_i8_conv_args *p, const uint8_t *a
     for (int r = 0; r < mr; r++) store8(c + r * p->outC, epi8(acc[r], zc, m, bias, relu), ncols, mk);
 }
 
-TV static void convv(const nnz_i8_conv_args *p) {
-    const int Kg = p->kh * ((p->kw * p->inC + 3) / 4), kwc = p->kw * p->inC;
-    const ptrdiff_t rsa = (ptrdiff_t)p->sw * p->inC;
-    const int nch = (p->outW + MRV - 1) / MRV;
-    const uintptr_t lim = (uintptr_t)(p->in + ((ptrdiff_t)(p->outH - 1) * p->sh + p->kh - 1) * p->in_rs +
-                                      (ptrdiff_t)(p->outW - 1) * rsa + kwc - 1);
-    const ptrdiff_t tail_off = (ptrdiff_t)(p->kh - 1) * p->in_rs + kwc / 4 * 4;
-    for (int col0 = 0; col0 < p->outC; col0 += NNZ_I8_NP) {
-        int wp = nnz_i8_panel_width(p->outC, col0);
-        const int8_t *panel = p->w + (size_t)col0 * Kg * 4;
-        ptrdiff_t gs = (ptrdiff_t)wp * 4;
-        for (int j0 = 0; j0 < wp; j0 += 8) {
-            int n0 = col0 + j0, ncols = p->outC - n0 < 8 ? p->outC - n0 : 8;
-            if (ncols <= 0) break;
-            __m256i mk = lane_mask8(ncols);
-            __m256i zc = _mm256_mullo_epi32(_mm256_set1_epi32(p->zp), _mm256_maskload_epi32(p->colsum + n0, mk));
-            __m256 m = _mm256_mul_ps(_mm256_maskload_ps(p->scales + n0, mk), _mm256_set1_ps(p->r));
-            __m256 bias = p->bias ? _mm256_maskload_ps(p->bias + n0, mk) : _mm256_setzero_ps();
-            const int8_t *b = panel + j0 * 4;
-            for (int oh = 0; oh < p->outH; oh++) {
-                const uint8_t *arow = p->in + (ptrdiff_t)oh * p->sh * p->in_rs;
-                float *crow = p->out + (ptrdiff_t)oh * p->out_rs + n0;
-                for (int ch = 0; ch < nch; ch++) {
-                    int ow0 = p->outW * ch / nch, np = p->outW * (ch + 1) / nch - ow0;
-                    const uint8_t *a = arow + ow0 * rsa;
-                    float *c = crow + (ptrdiff_t)ow0 * p->outC;
-                    int exact = kwc % 4 && (uintptr_t)(a + (np - 1) * rsa + tail_off) + 3 > lim;
-                    switch (np) {
-                    case 1: conv_tilev(1, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 2: conv_tilev(2, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 3: conv_tilev(3, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 4: conv_tilev(4, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 5: conv_tilev(5, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 6: conv_tilev(6, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 7: conv_tilev(7, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 8: conv_tilev(8, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 9: conv_tilev(9, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 10: conv_tilev(10, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 11: conv_tilev(11, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    case 12: conv_tilev(12, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
-                    default: break;
-                    }
-                }
-            }
-        }
+/* conv_tilev at a run-time pixel count. */
+TV INL void conv_rowsv(int mr, const nnz_i8_conv_args *p, const uint8_t *a, const int8_t *b, ptrdiff_t gs, int exact,
+                       __m256i zc, __m256 m, __m256 bias, int ncols, __m256i mk, float *c) {
+    switch (mr) {
+    case 1: conv_tilev(1, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 2: conv_tilev(2, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 3: conv_tilev(3, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 4: conv_tilev(4, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 5: conv_tilev(5, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 6: conv_tilev(6, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 7: conv_tilev(7, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 8: conv_tilev(8, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 9: conv_tilev(9, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 10: conv_tilev(10, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 11: conv_tilev(11, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    case 12: conv_tilev(12, p, a, b, gs, exact, zc, m, bias, ncols, mk, c); break;
+    default: break;
     }
-    if (p->act_fn)
-        for (int oh = 0; oh < p->outH; oh++) {
-            float *row = p->out + (ptrdiff_t)oh * p->out_rs;
-            p->act_fn(row, row, (size_t)p->outW * p->outC);
-        }
 }
+
+TV static void convv(const nnz_i8_conv_args *p) { conv_blocks(p, MRV, conv_rowsv); }
 
 const nnz_int8_ops nnz_int8_avxvnni = {
     .name = "avx-vnni",
